@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up whatever is missing (environment, embedded data set, model), then serve the dashboard on
+# http://127.0.0.1:8050. Safe to run again: each step is skipped when its output already exists.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/_setup_env.sh
+PY="$ROOT/.venv/bin/python"
+DATA_DIR="${CREDIT_DATA_DIR:-data}"
+ARTIFACTS_DIR="${CREDIT_ARTIFACTS_DIR:-artifacts}"
+
+if [ ! -f "$DATA_DIR/application_train.parquet" ] || [ ! -f "$DATA_DIR/application_test.parquet" ]; then
+    echo "==> generating the embedded data set in $DATA_DIR/ (about a minute)"
+    "$PY" scripts/make_data.py --out "$DATA_DIR"
+else
+    echo "==> data set found in $DATA_DIR/"
+fi
+
+if [ ! -f "$ARTIFACTS_DIR/model.joblib" ] || [ ! -f "$ARTIFACTS_DIR/model_card.json" ]; then
+    echo "==> training the model in quick mode into $ARTIFACTS_DIR/ (about a minute)"
+    "$PY" scripts/train.py --train "$DATA_DIR/application_train.parquet" \
+        --applicants "$DATA_DIR/application_test.parquet" --out "$ARTIFACTS_DIR" --quick
+else
+    echo "==> model found in $ARTIFACTS_DIR/"
+fi
+
+echo "==> serving the dashboard on http://${CREDIT_HOST:-127.0.0.1}:${PORT:-8050} (Ctrl-C to stop)"
+exec "$PY" -m credit_dashboard

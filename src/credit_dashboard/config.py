@@ -1,0 +1,88 @@
+"""Settings from the environment, in one place, with defaults that run the embedded data set.
+
+Every path is resolved relative to the working directory (the repository root when started by the
+README command or gunicorn via the ``Procfile``), so the same code serves a checkout and a deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRAIN_TABLE = "application_train.parquet"
+APPLICANTS_TABLE = "application_test.parquet"
+TRUE_PD_TABLE = "true_default_probability.parquet"
+MODEL_FILE = "model.joblib"
+MODEL_CARD_FILE = "model_card.json"
+DRIFT_REPORT_FILE = "drift_report.html"
+DRIFT_SUMMARY_FILE = "drift_summary.json"
+
+
+def _env_path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name, default)).expanduser()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app and the scripts need to know about their surroundings."""
+
+    data_dir: Path = field(default_factory=lambda: _env_path("CREDIT_DATA_DIR", "data"))
+    artifacts_dir: Path = field(
+        default_factory=lambda: _env_path("CREDIT_ARTIFACTS_DIR", "artifacts")
+    )
+    host: str = field(default_factory=lambda: os.environ.get("CREDIT_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: _env_int("PORT", 8050))
+    #: flask-caching backend: "SimpleCache" (per process, default) or e.g. "FileSystemCache".
+    cache_type: str = field(
+        default_factory=lambda: os.environ.get("CREDIT_CACHE_TYPE", "SimpleCache")
+    )
+    cache_dir: Path = field(default_factory=lambda: _env_path("CREDIT_CACHE_DIR", ".cache"))
+    cache_timeout_s: int = field(default_factory=lambda: _env_int("CREDIT_CACHE_TIMEOUT", 3600))
+    debug: bool = field(default_factory=lambda: _env_bool("CREDIT_DEBUG", False))
+
+    @property
+    def train_path(self) -> Path:
+        return self.data_dir / TRAIN_TABLE
+
+    @property
+    def applicants_path(self) -> Path:
+        return self.data_dir / APPLICANTS_TABLE
+
+    @property
+    def model_path(self) -> Path:
+        return self.artifacts_dir / MODEL_FILE
+
+    @property
+    def model_card_path(self) -> Path:
+        return self.artifacts_dir / MODEL_CARD_FILE
+
+    @property
+    def drift_report_path(self) -> Path:
+        return self.artifacts_dir / DRIFT_REPORT_FILE
+
+    @property
+    def drift_summary_path(self) -> Path:
+        return self.artifacts_dir / DRIFT_SUMMARY_FILE
+
+
+def get_settings() -> Settings:
+    """Read the environment now (tests change it between app instances)."""
+    return Settings()

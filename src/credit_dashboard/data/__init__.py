@@ -1,0 +1,1 @@
+"""Kaggle schema, the synthetic generator, and loading + validation of client tables."""

@@ -1,0 +1,1 @@
+"""Features, candidate pipelines, cross-validation, threshold, artifact and drift report."""

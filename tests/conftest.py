@@ -1,0 +1,48 @@
+"""Shared fixtures: a small generated data set and a model trained on it, built once per session.
+
+Everything the suite needs is generated here from the package itself (never from ``../shared``), at
+a size that keeps the whole suite within minutes on two cores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
+
+SMALL_TRAIN_ROWS = 6000
+SMALL_TEST_ROWS = 1500
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def small_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated data set with the full Kaggle schema, small enough for tests."""
+    from credit_dashboard.data.generator import write_dataset
+
+    out = tmp_path_factory.mktemp("data")
+    write_dataset(out, n_train=SMALL_TRAIN_ROWS, n_test=SMALL_TEST_ROWS, seed=SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_artifacts_dir(small_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Artifacts (model, card, drift report) trained by the real training code in quick mode."""
+    from credit_dashboard.model.training import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("artifacts")
+    train(
+        TrainConfig(
+            train_path=small_data_dir / TRAIN_TABLE,
+            applicants_path=small_data_dir / APPLICANTS_TABLE,
+            out_dir=out,
+            folds=3,
+            search_budget=2,
+            quick=True,
+            seed=SEED,
+            drift_sample_rows=500,
+        )
+    )
+    return out
