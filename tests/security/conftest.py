@@ -1,0 +1,57 @@
+"""Fixtures for the security suite: a private users file per test, and signing in like a browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture()
+def auth_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Logins on, a users file in a temporary config dir (never the real ~/.config)."""
+    users_file = tmp_path / "config" / "users.json"
+    monkeypatch.setenv("CREDIT_USERS_FILE", str(users_file))
+    for name in ("CREDIT_AUTH_DISABLED", "CREDIT_SECRET_KEY", "CREDIT_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CREDIT_HOST", "127.0.0.1")
+    return users_file
+
+
+def write_users(path: Path, users: dict[str, str], api_keys: dict[str, str] | None = None) -> None:
+    """A users file with the given name -> password and API key name -> key (hashed as in prod)."""
+    import hashlib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "users": {
+            name: {"password_hash": generate_password_hash(secret), "role": "advisor"}
+            for name, secret in users.items()
+        },
+        "api_keys": {
+            name: {"sha256": hashlib.sha256(key.encode()).hexdigest()}
+            for name, key in (api_keys or {}).items()
+        },
+    }
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+
+
+def form_token(client: FlaskClient, page: str = "/login") -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, username: str, password: str, next_path: str = "/"):
+    token = form_token(client)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": next_path},
+    )
