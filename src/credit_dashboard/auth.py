@@ -527,43 +527,72 @@ def current_user() -> str | None:
     return g.get("user")
 
 
-# ------------------------------------------------------------------------------------------- CLI
+# ------------------------------------------------------------------------- managing accounts
+
+
+def _update_users(path: Path, change) -> None:
+    data = _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}
+    change(data)
+    _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
+
+
+def add_user(path: Path, name: str, role: str = "advisor") -> str:
+    """Add ``name`` (or reset its password) in the users file; returns the new random password."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    password = secrets.token_urlsafe(12)
+    account = {"password_hash": generate_password_hash(password), "role": role}
+    _update_users(path, lambda data: data["users"].__setitem__(name, account))
+    return password
+
+
+def add_api_key(path: Path, name: str) -> str:
+    """Create (or replace) the API key ``name``; returns the key, which is stored only hashed."""
+    key = "cd_" + secrets.token_urlsafe(32)
+    entry = {"sha256": _api_key_digest(key)}
+    _update_users(path, lambda data: data["api_keys"].__setitem__(name, entry))
+    return key
+
+
+def remove(path: Path, name: str) -> bool:
+    """Remove the user and the API key called ``name``; False when there was neither."""
+    found: list[object] = []
+
+    def drop(data: dict[str, Any]) -> None:
+        for section in ("users", "api_keys"):
+            if data[section].pop(name, None) is not None:
+                found.append(section)
+
+    _update_users(path, drop)
+    return bool(found)
 
 
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m credit_dashboard.auth", description="Manage dashboard accounts."
+        prog="python -m credit_dashboard.auth",
+        description="Manage dashboard accounts in the users file (CREDIT_USERS_FILE).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-user", help="add a user or reset a password (printed once)")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, default="advisor")
-    key = sub.add_parser("add-api-key", help="create an API key (printed once) named NAME")
+    key = sub.add_parser("add-api-key", help="create an API key named NAME (printed once)")
     key.add_argument("name")
-    remove = sub.add_parser("remove", help="remove a user or an API key named NAME")
-    remove.add_argument("name")
+    drop = sub.add_parser("remove", help="remove the user and the API key named NAME")
+    drop.add_argument("name")
     args = parser.parse_args(argv)
 
     path = AuthSettings().users_file
-    data = _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}
     if args.command == "add-user":
-        secret = secrets.token_urlsafe(12)
-        data["users"][args.name] = {
-            "password_hash": generate_password_hash(secret), "role": args.role
-        }
-        shown = f"password for {args.name}: {secret}"
+        print(f"password for {args.name}: {add_user(path, args.name, args.role)}")
     elif args.command == "add-api-key":
-        secret = "cd_" + secrets.token_urlsafe(32)
-        data["api_keys"][args.name] = {"sha256": _api_key_digest(secret)}
-        shown = f"API key {args.name} (send it as {API_KEY_HEADER}): {secret}"
+        print(f"API key {args.name} (send it as {API_KEY_HEADER}): {add_api_key(path, args.name)}")
+    elif remove(path, args.name):
+        print(f"removed {args.name}")
     else:
-        found = data["users"].pop(args.name, None) or data["api_keys"].pop(args.name, None)
-        if found is None:
-            print(f"no user or API key named {args.name} in {path}")
-            return 1
-        shown = f"removed {args.name}"
-    _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
-    print(f"{shown}\n(users file: {path})")
+        print(f"no user or API key named {args.name}")
+        return 1
+    print(f"(users file: {path})")
     return 0
 
 
