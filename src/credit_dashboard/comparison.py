@@ -1,0 +1,221 @@
+"""Good and bad payers among past clients, summarised once at start-up for the advisor's
+comparisons.
+
+A click on a feature must not scan 300 k rows, so for every feature the advisor can pick (the
+model's most important features plus the engineered ones) this module precomputes, from the history
+table: histogram bins of repaid vs defaulted clients for numeric features, the default rate per
+category for categorical ones (and for numbers with only a few distinct values, such as flags), the
+median (the "usual" value in the readings), and a fixed random sample for the bivariate plot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.labels import display_scale, format_value, is_categorical
+
+logger = logging.getLogger(__name__)
+
+HISTOGRAM_BINS = 30
+#: Numbers with at most this many distinct values (flags, counts) read better as categories.
+FEW_VALUES = 12
+#: Histograms span these quantiles so a handful of extreme values do not flatten the picture.
+RANGE_QUANTILES = (0.005, 0.995)
+SAMPLE_SIZE = 2000
+MISSING_CATEGORY = "not known"
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    """Histogram of a numeric feature for repaid and defaulted clients, on the display scale."""
+
+    feature: str
+    axis_title: str
+    edges: np.ndarray
+    #: Percent of repaid (resp. defaulted) clients in each bin; each sums to 100 over the bins.
+    share_repaid: np.ndarray
+    share_defaulted: np.ndarray
+    n_repaid: int
+    n_defaulted: int
+    #: Clients left out (missing value, or pensioners for years employed).
+    n_left_out: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """Default rate per category (most frequent first)."""
+
+    feature: str
+    axis_title: str
+    categories: tuple[str, ...]
+    default_rate: np.ndarray
+    count: np.ndarray
+    overall_default_rate: float
+
+
+Summary = NumericSummary | CategorySummary
+
+
+def _category_key(feature: str, value: object) -> str:
+    """The category a value falls in, as written on the chart (shared with the client's marker)."""
+    return format_value(feature, value) if not isinstance(value, str) else value
+
+
+def to_display(feature: str, values: np.ndarray) -> np.ndarray:
+    """Values on the chart's axis (days -> years); pensioners' placeholder becomes missing."""
+    values = np.asarray(values, dtype=float)
+    if feature == "DAYS_EMPLOYED":
+        values = np.where(values == DAYS_EMPLOYED_ANOMALY, np.nan, values)
+    transform, _ = display_scale(feature)
+    return np.asarray(transform(values), dtype=float)
+
+
+def summarise_category(feature: str, values: pd.Series, target: pd.Series) -> CategorySummary:
+    keys = values.map(lambda v: MISSING_CATEGORY if _missing(v) else _category_key(feature, v))
+    grouped = target.groupby(keys.to_numpy()).agg(["mean", "size"]).sort_values(
+        "size", ascending=False
+    )
+    _, axis_title = display_scale(feature)
+    return CategorySummary(
+        feature=feature,
+        axis_title=axis_title,
+        categories=tuple(str(c) for c in grouped.index),
+        default_rate=grouped["mean"].to_numpy(dtype=float),
+        count=grouped["size"].to_numpy(dtype=int),
+        overall_default_rate=float(target.mean()),
+    )
+
+
+def summarise_numeric(feature: str, values: pd.Series, target: pd.Series) -> NumericSummary:
+    shown = to_display(feature, values.to_numpy())
+    outcome = target.to_numpy()
+    known = ~np.isnan(shown)
+    shown, outcome = shown[known], outcome[known]
+    _, axis_title = display_scale(feature)
+    if shown.size == 0:
+        edges = np.array([0.0, 1.0])
+    else:
+        low, high = np.quantile(shown, RANGE_QUANTILES)
+        if high <= low:
+            low, high = float(shown.min()), float(shown.max()) + 1.0
+        edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+    clipped = np.clip(shown, edges[0], edges[-1])
+    repaid, _ = np.histogram(clipped[outcome == 0], bins=edges)
+    defaulted, _ = np.histogram(clipped[outcome == 1], bins=edges)
+    note = ""
+    if feature == "DAYS_EMPLOYED":
+        note = "pensioners and people not employed are left out"
+    return NumericSummary(
+        feature=feature,
+        axis_title=axis_title,
+        edges=edges,
+        share_repaid=_percent(repaid),
+        share_defaulted=_percent(defaulted),
+        n_repaid=int(repaid.sum()),
+        n_defaulted=int(defaulted.sum()),
+        n_left_out=int((~known).sum()),
+        note=note,
+    )
+
+
+def _percent(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts * (100.0 / total) if total else counts.astype(float)
+
+
+def _median(feature: str, values: pd.Series) -> float:
+    if feature == "DAYS_EMPLOYED":
+        values = values.where(values != DAYS_EMPLOYED_ANOMALY)
+    return float(values.median())
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def summarise(feature: str, values: pd.Series, target: pd.Series) -> Summary:
+    """The right summary for one feature: category rates or a histogram."""
+    if is_categorical(feature) or values.dtype == object:
+        return summarise_category(feature, values, target)
+    if values.nunique(dropna=True) <= FEW_VALUES:
+        return summarise_category(feature, values, target)
+    return summarise_numeric(feature, values, target)
+
+
+@dataclass(frozen=True)
+class HistoryComparison:
+    """Everything the advisor's comparison charts need, computed once."""
+
+    features: tuple[str, ...]
+    summaries: dict[str, Summary]
+    #: Median of each numeric feature among past clients: the "usual" value in the readings.
+    typical: dict[str, float]
+    #: A fixed random sample of past clients: their feature values plus TARGET.
+    sample: pd.DataFrame
+    target_column: str
+
+    def numeric_features(self) -> tuple[str, ...]:
+        """Features that can go on a scatter axis."""
+        return tuple(f for f in self.features if isinstance(self.summaries[f], NumericSummary))
+
+
+def pickable_features(
+    global_importance: Sequence[dict[str, object]],
+    explained: Iterable[str],
+    engineered: Iterable[str],
+    top_n: int = 20,
+) -> tuple[str, ...]:
+    """The model's ``top_n`` most important features, then the engineered ones (no duplicates)."""
+    explained_set = set(explained)
+    ordered = [str(r["feature"]) for r in global_importance[:top_n]]
+    ordered += [f for f in engineered if f in explained_set]
+    seen: dict[str, None] = {}
+    for feature in ordered:
+        if feature in explained_set:
+            seen.setdefault(feature, None)
+    return tuple(seen)
+
+
+def build_comparison(
+    values: pd.DataFrame,
+    target: pd.Series,
+    features: Sequence[str],
+    sample_size: int = SAMPLE_SIZE,
+    seed: int = 0,
+) -> HistoryComparison:
+    """Summaries of ``features`` of past clients.
+
+    ``values``: one row per client (feature values), ``target``: their outcomes (0/1).
+    """
+    if len(values) != len(target):
+        raise ValueError(f"{len(values)} rows of values but {len(target)} outcomes")
+    missing = [f for f in features if f not in values.columns]
+    if missing:
+        raise ValueError(f"history values lack the features {missing}")
+    target = pd.Series(np.asarray(target, dtype=int), index=values.index)
+    summaries = {f: summarise(f, values[f], target) for f in features}
+    typical = {f: _median(f, values[f]) for f in features if values[f].dtype != object}
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(values), size=min(sample_size, len(values)), replace=False)
+    sample = values.iloc[np.sort(chosen)][list(features)].copy()
+    sample["TARGET"] = target.iloc[np.sort(chosen)].to_numpy()
+    logger.info("comparison summaries ready for %d features", len(features))
+    return HistoryComparison(
+        features=tuple(features),
+        summaries=summaries,
+        typical=typical,
+        sample=sample.reset_index(drop=True),
+        target_column="TARGET",
+    )
+
+
+def client_category(feature: str, value: object) -> str:
+    """The category label a client's value falls in (matches :class:`CategorySummary`)."""
+    return MISSING_CATEGORY if _missing(value) else _category_key(feature, value)

@@ -1,0 +1,202 @@
+"""Advisor page (``/``): find a client, see the score, the decision, why, and how the client
+compares.
+
+Only components here; the callbacks module fills them. The selected client lives in the
+:data:`CLIENT_STORE` store (the client id as text, or None) so that extension panels can follow it.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from credit_dashboard.figures.score import global_importance
+from credit_dashboard.labels import feature_label
+from credit_dashboard.services import AppServices
+
+#: The selected client id (text) or None: extension panels use it as a callback Input.
+CLIENT_STORE = "advisor-client-id"
+SEARCH_INPUT = "client-search"
+SUGGESTIONS = "client-suggestions"
+SEARCH_BUTTON = "client-go"
+MESSAGE = "client-message"
+RESULTS = "client-results"
+HEADER = "client-header"
+PROFILE = "client-profile"
+GAUGE = "client-gauge"
+DECISION = "client-decision"
+WATERFALL = "client-waterfall"
+READINGS = "client-readings"
+COMPARE_FEATURE = "compare-feature"
+COMPARE_GRAPH = "compare-graph"
+SCATTER_X = "scatter-x"
+SCATTER_Y = "scatter-y"
+SCATTER_GRAPH = "scatter-graph"
+
+_GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _search_card(services: AppServices, client_id: str | None) -> dbc.Card:
+    example = services.scoring.search_ids("1", 1)
+    hint = f"e.g. {example[0]}" if example else "digits only"
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Label("Client number (SK_ID_CURR)", htmlFor=SEARCH_INPUT, className="fw-bold"),
+                dbc.InputGroup(
+                    [
+                        dcc.Input(
+                            id=SEARCH_INPUT,
+                            type="text",
+                            inputMode="numeric",
+                            list=SUGGESTIONS,
+                            value=client_id or "",
+                            placeholder=f"Type a client number ({hint})",
+                            autoComplete="off",
+                            debounce=False,
+                            className="form-control",
+                        ),
+                        dbc.Button("Show", id=SEARCH_BUTTON, color="primary", n_clicks=0),
+                    ]
+                ),
+                html.Datalist(id=SUGGESTIONS, children=[]),
+                html.Small(
+                    f"{services.scoring.n_applicants:,} applicants. Suggestions appear as you "
+                    "type; press Enter or Show. Share a client with the page address (/?client=…).",
+                    className="text-muted",
+                ),
+            ]
+        ),
+        className="mb-3",
+    )
+
+
+def _graph(graph_id: str, height: int) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def _feature_options(features: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"label": feature_label(f), "value": f} for f in features]
+
+
+def _results(services: AppServices) -> html.Div:
+    comparison = services.comparison
+    numeric = comparison.numeric_features()
+    return html.Div(
+        id=RESULTS,
+        style={"display": "none"},
+        children=[
+            html.H2(id=HEADER, className="h4 mb-3"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.Card([dbc.CardHeader("Profile"), dbc.CardBody(id=PROFILE)]),
+                        md=5,
+                        className="mb-3",
+                    ),
+                    dbc.Col(
+                        dbc.Card(
+                            [
+                                dbc.CardHeader("Score and decision"),
+                                dbc.CardBody([_graph(GAUGE, 260), html.Div(id=DECISION)]),
+                            ]
+                        ),
+                        md=7,
+                        className="mb-3",
+                    ),
+                ]
+            ),
+            dbc.Card(
+                [
+                    dbc.CardHeader("Why: what pushed this client's risk up or down"),
+                    dbc.CardBody(
+                        dbc.Row(
+                            [
+                                dbc.Col(_graph(WATERFALL, 520), lg=7),
+                                dbc.Col(
+                                    [html.H3("In words", className="h6"), html.Ul(id=READINGS)],
+                                    lg=5,
+                                ),
+                            ]
+                        )
+                    ),
+                ],
+                className="mb-3",
+            ),
+            dbc.Card(
+                [
+                    dbc.CardHeader("Compare with past clients who repaid and who defaulted"),
+                    dbc.CardBody(
+                        dbc.Row(
+                            [
+                                dbc.Col(
+                                    [
+                                        html.Label("Feature", htmlFor=COMPARE_FEATURE),
+                                        dcc.Dropdown(
+                                            id=COMPARE_FEATURE,
+                                            options=_feature_options(comparison.features),
+                                            clearable=False,
+                                        ),
+                                        _graph(COMPARE_GRAPH, 340),
+                                    ],
+                                    lg=6,
+                                ),
+                                dbc.Col(
+                                    [
+                                        dbc.Row(
+                                            [
+                                                dbc.Col([
+                                                    html.Label("Across", htmlFor=SCATTER_X),
+                                                    dcc.Dropdown(
+                                                        id=SCATTER_X,
+                                                        options=_feature_options(numeric),
+                                                        clearable=False,
+                                                    ),
+                                                ]),
+                                                dbc.Col([
+                                                    html.Label("Up", htmlFor=SCATTER_Y),
+                                                    dcc.Dropdown(
+                                                        id=SCATTER_Y,
+                                                        options=_feature_options(numeric),
+                                                        clearable=False,
+                                                    ),
+                                                ]),
+                                            ]
+                                        ),
+                                        _graph(SCATTER_GRAPH, 400),
+                                    ],
+                                    lg=6,
+                                ),
+                            ]
+                        )
+                    ),
+                ],
+                className="mb-3",
+            ),
+            *[panel() for panel in services.advisor_panels],
+        ],
+    )
+
+
+def layout(services: AppServices, client_id: str | None = None) -> html.Div:
+    """The advisor page; ``client_id`` comes from the address (``/?client=…``)."""
+    importance = services.card.get("global_importance", [])
+    return html.Div(
+        [
+            dcc.Store(id=CLIENT_STORE, data=client_id),
+            _search_card(services, client_id),
+            html.Div(id=MESSAGE, role="status"),
+            _results(services),
+            dbc.Card(
+                [
+                    dbc.CardHeader("What the model looks at, over all clients"),
+                    dbc.CardBody(
+                        dcc.Graph(figure=global_importance(importance), config=_GRAPH_CONFIG)
+                        if importance
+                        else html.P("The model card lists no global importance.")
+                    ),
+                ],
+                className="mb-3",
+            ),
+        ]
+    )

@@ -1,0 +1,218 @@
+"""The one scoring service the advisor pages and the JSON API both call: client id or raw row in,
+default probability, decision and explanation out.
+
+Applicants are indexed by ``SK_ID_CURR`` once (O(1) row lookup), the type-ahead searches a sorted
+list of id strings with ``bisect`` (the browser never receives every id), and per-client results are
+cached under ``(model version, client id)``: never under a DataFrame, whose ``repr`` would make a
+useless key.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from credit_dashboard import validation
+from credit_dashboard.data.schema import ID_COLUMN, TARGET_COLUMN, pandas_dtype
+from credit_dashboard.explain import Contribution, build_contributions
+
+logger = logging.getLogger(__name__)
+
+GRANT = "grant"
+REFUSE = "refuse"
+
+
+class UnknownClientError(LookupError):
+    """No applicant has this id. The message is safe to show to the advisor."""
+
+
+class InvalidClientIdError(UnknownClientError):
+    """The text is not a client number at all ("abc", "-5", a 40-digit number, markup)."""
+
+
+def parse_client_id(raw: object) -> int:
+    """The SK_ID_CURR in ``raw`` (int or text), by the same rules as the API (``validation``)."""
+    if isinstance(raw, np.integer):
+        raw = int(raw)
+    try:
+        return validation.parse_client_id(raw)
+    except validation.ClientIdError as exc:
+        raise InvalidClientIdError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    """A scored client: what the advisor page shows and the API returns."""
+
+    client_id: int | None
+    default_probability: float
+    decision_threshold: float
+    #: "grant" or "refuse": refuse when the probability reaches the threshold.
+    decision: str
+    #: default_probability - decision_threshold (negative = below the threshold = grant).
+    margin: float
+    #: Log-odds of the average client; base_value + sum of contributions = logit(probability).
+    base_value: float
+    #: Sorted by absolute contribution, largest first.
+    contributions: tuple[Contribution, ...]
+    model_version: str = ""
+
+    def to_dict(self, top_n: int | None = None) -> dict[str, Any]:
+        """JSON-ready; ``top_n`` keeps only the largest contributions."""
+        items = self.contributions if top_n is None else self.contributions[:top_n]
+        return {
+            "client_id": self.client_id,
+            "default_probability": self.default_probability,
+            "decision_threshold": self.decision_threshold,
+            "decision": self.decision,
+            "margin": self.margin,
+            "base_value": self.base_value,
+            "model_version": self.model_version,
+            "contributions": [c.to_dict() for c in items],
+        }
+
+
+class ResultCache(Protocol):
+    """What the service needs from a cache (flask-caching's ``Cache`` fits)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+@dataclass
+class ScoringService:
+    """Scores applicants by id and raw records with the loaded model."""
+
+    loaded_model: Any
+    applicants: pd.DataFrame
+    history: pd.DataFrame
+    cache: ResultCache | None = None
+    _positions: pd.Index = field(init=False, repr=False)
+    _sorted_ids: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        ids = self.applicants[ID_COLUMN].to_numpy()
+        self._positions = pd.Index(ids)
+        if not self._positions.is_unique:
+            raise ValueError(f"applicants table has duplicate {ID_COLUMN} values")
+        self._sorted_ids = sorted(str(int(i)) for i in ids)
+        model = self.loaded_model.model
+        self._input_columns = list(model.input_columns)
+        logger.info("scoring service ready: %d applicants, model %s", len(ids), self.model_version)
+
+    # --- what the model is ------------------------------------------------------------------
+    @property
+    def model(self) -> Any:
+        return self.loaded_model.model
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return self.loaded_model.card
+
+    @property
+    def model_version(self) -> str:
+        return str(self.loaded_model.version)
+
+    @property
+    def decision_threshold(self) -> float:
+        return float(self.model.decision_threshold)
+
+    @property
+    def n_applicants(self) -> int:
+        return len(self._sorted_ids)
+
+    # --- finding clients --------------------------------------------------------------------
+    def search_ids(self, prefix: str, limit: int = 10) -> list[str]:
+        """Up to ``limit`` applicant ids starting with ``prefix`` (digits only), in order."""
+        text = (prefix or "").strip()
+        if not text or not text.isdigit() or limit <= 0:
+            return []
+        start = bisect.bisect_left(self._sorted_ids, text)
+        found: list[str] = []
+        for candidate in self._sorted_ids[start : start + limit]:
+            if not candidate.startswith(text):
+                break
+            found.append(candidate)
+        return found
+
+    def has_client(self, client_id: int) -> bool:
+        return client_id in self._positions
+
+    def applicant_row(self, client_id: object) -> pd.DataFrame:
+        """The applicant's raw Kaggle row (one-row DataFrame)."""
+        key = parse_client_id(client_id)
+        try:
+            position = self._positions.get_loc(key)
+        except KeyError:
+            raise UnknownClientError(f"no applicant has the id {key}") from None
+        return self.applicants.iloc[[position]]
+
+    # --- scoring ----------------------------------------------------------------------------
+    def _cache_key(self, client_id: int) -> str:
+        return f"client-result/{self.model_version}/{client_id}"
+
+    def score_client(self, client_id: object, use_cache: bool = True) -> ClientResult:
+        """Score and explain one applicant (cached per model version and id)."""
+        key = parse_client_id(client_id)
+        if use_cache and self.cache is not None:
+            cached = self.cache.get(self._cache_key(key))
+            if cached is not None:
+                return cached
+        result = self._score_frame(self.applicant_row(key), key)
+        if use_cache and self.cache is not None:
+            self.cache.set(self._cache_key(key), result)
+        return result
+
+    def score_record(self, record: Mapping[str, object] | pd.DataFrame) -> ClientResult:
+        """Score a raw application: a mapping of Kaggle columns (missing ones are NaN) or a one-row
+        DataFrame such as ``validation.validate_record`` returns.
+
+        Checking what a caller may send is ``validation``'s job; here the record only has to be
+        convertible to the schema's dtypes.
+        """
+        if isinstance(record, pd.DataFrame):
+            if len(record) != 1:
+                raise ValueError(f"score_record takes one row, got {len(record)}")
+            record = record.iloc[0].to_dict()
+        row = {}
+        for column in self._input_columns:
+            value = record.get(column)
+            dtype = pandas_dtype(column)
+            if dtype == "object":
+                row[column] = [None if value is None else str(value)]
+            else:
+                row[column] = [np.nan if value is None else float(value)]  # type: ignore[arg-type]
+        frame = pd.DataFrame(row)
+        raw_id = record.get(ID_COLUMN)
+        client_id = None if raw_id is None else parse_client_id(raw_id)
+        return self._score_frame(frame, client_id)
+
+    def _score_frame(self, frame: pd.DataFrame, client_id: int | None) -> ClientResult:
+        features = frame.drop(columns=[c for c in (TARGET_COLUMN,) if c in frame.columns])
+        contributions, base_value = self.model.contributions(features)
+        values = self.model.feature_values(features)
+        base = float(base_value)
+        row = contributions.iloc[0]
+        log_odds = base + float(row.sum())
+        # The probability comes from the same numbers the explanation shows, so they can never
+        # disagree (the contract guarantees base + sum == logit(probability) to 1e-6).
+        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        threshold = self.decision_threshold
+        return ClientResult(
+            client_id=client_id,
+            default_probability=probability,
+            decision_threshold=threshold,
+            decision=REFUSE if probability >= threshold else GRANT,
+            margin=probability - threshold,
+            base_value=base,
+            contributions=build_contributions(row, values.iloc[0]),
+            model_version=self.model_version,
+        )

@@ -1,0 +1,190 @@
+"""Figure functions on synthetic inputs: traces, marker positions, labels, colours."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from credit_dashboard.comparison import CategorySummary, NumericSummary
+from credit_dashboard.explain import Contribution, top_contributions
+from credit_dashboard.figures import comparison as comparison_figures
+from credit_dashboard.figures import model_card, palette, score
+
+
+def _vlines(figure) -> list[float]:
+    return [shape.x0 for shape in figure.layout.shapes if shape.x0 == shape.x1]
+
+
+# ----------------------------------------------------------------------------------- score
+
+
+def test_gauge_marks_the_threshold_with_colour_blind_safe_bands() -> None:
+    figure = score.gauge(0.23, 0.09)
+    indicator = figure.data[0]
+    assert math.isclose(indicator.value, 23.0)
+    assert math.isclose(indicator.gauge.threshold.value, 9.0)
+    steps = indicator.gauge.steps
+    assert steps[0].range == (0, 9.0) and steps[1].range[0] == 9.0
+    assert {steps[0].color, steps[1].color} == {palette.SAFE_LIGHT, palette.RISK_LIGHT}
+    assert indicator.gauge.axis.range == (0, 50.0)
+    assert "threshold 9.0 %" in figure.layout.annotations[0].text
+
+
+@pytest.mark.parametrize(("threshold", "top"), [(0.09, 0.5), (0.2, 0.6), (0.4, 1.0)])
+def test_gauge_range_depends_on_the_model_only(threshold: float, top: float) -> None:
+    assert math.isclose(score.gauge_axis_max(threshold), top)
+    with pytest.raises(ValueError):
+        score.gauge_axis_max(1.5)
+
+
+def _parts(n: int = 2):
+    items = [
+        Contribution("EXT_SOURCE_3", "External score 3", 0.12, 0.5),
+        Contribution("DAYS_BIRTH", "Age", -15400, -0.3),
+        Contribution("AMT_CREDIT", "Credit amount", 500000.0, 0.1),
+        Contribution("FLAG_PHONE", "Gave a landline", 1, -0.05),
+    ]
+    return top_contributions(items, n)
+
+
+def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
+    figure = score.waterfall(_parts(2), base_value=-2.0)
+    trace = figure.data[0]
+    assert trace.orientation == "h"
+    assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    assert list(trace.y) == [
+        "Average client",
+        "External score 3 = 0.12",
+        "Age = 42 years",
+        "All 2 other features",
+        "This client",
+    ]
+    assert np.allclose(trace.x[:4], [-2.0, 0.5, -0.3, 0.05])
+    final = trace.x[-1]
+    assert math.isclose(final, -2.0 + 0.5 - 0.3 + 0.1 - 0.05)
+    assert trace.increasing.marker.color == palette.RISK
+    assert trace.decreasing.marker.color == palette.SAFE
+    assert "log-odds" in figure.layout.xaxis.title.text
+    probability = 1 / (1 + math.exp(-final))
+    assert f"{probability:.1%}" in figure.layout.title.text
+
+
+def test_waterfall_without_others_has_no_others_bar() -> None:
+    trace = score.waterfall(_parts(10), base_value=0.0).data[0]
+    assert not any(name.startswith("All ") for name in trace.y)
+    assert len(trace.y) == 6
+
+
+def test_global_importance_is_sorted_and_labelled() -> None:
+    importance = [
+        {"feature": "AMT_CREDIT", "mean_abs_shap": 0.1},
+        {"feature": "EXT_SOURCE_3", "mean_abs_shap": 0.4},
+        {"feature": "DAYS_BIRTH", "mean_abs_shap": 0.2},
+    ]
+    trace = score.global_importance(importance, top_n=2).data[0]
+    assert list(trace.y) == ["External score 3", "Age"]
+    assert list(trace.x) == [0.4, 0.2]
+
+
+# ------------------------------------------------------------------------------ comparison
+
+
+def _numeric_summary() -> NumericSummary:
+    edges = np.linspace(0.0, 1.0, 11)
+    repaid = np.full(10, 10.0)
+    defaulted = np.array([30, 20, 10, 10, 10, 5, 5, 5, 3, 2], dtype=float)
+    return NumericSummary("EXT_SOURCE_3", "External score 3", edges, repaid, defaulted,
+                          900, 100, 0)
+
+
+def test_distribution_shows_both_groups_and_marks_the_client() -> None:
+    figure = comparison_figures.distribution(_numeric_summary(), 0.37, "0.37")
+    names = [trace.name for trace in figure.data]
+    assert names == ["Repaid (900 clients)", "Defaulted (100 clients)"]
+    assert np.allclose(figure.data[0].x, np.linspace(0.05, 0.95, 10))
+    assert _vlines(figure) == [0.37]
+    assert any("This client: 0.37" in a.text for a in figure.layout.annotations)
+    assert figure.data[0].marker.color == palette.SAFE
+    assert figure.data[1].marker.color == palette.RISK
+
+
+def test_distribution_clips_an_outlying_client_to_the_axis_and_handles_missing() -> None:
+    figure = comparison_figures.distribution(_numeric_summary(), 7.5, "7.5")
+    assert _vlines(figure) == [1.0]
+    missing = comparison_figures.distribution(_numeric_summary(), None, "not known")
+    assert _vlines(missing) == []
+    assert "This client: not known" in missing.layout.annotations[0].text
+
+
+def test_category_rates_highlight_the_clients_category() -> None:
+    summary = CategorySummary("NAME_EDUCATION_TYPE", "Education", ("Secondary", "Higher"),
+                              np.array([0.09, 0.05]), np.array([700, 300]), 0.078)
+    figure = comparison_figures.category_default_rate(summary, "Higher")
+    bar = figure.data[0]
+    assert list(bar.x) == ["Secondary", "Higher"]
+    assert np.allclose(bar.y, [9.0, 5.0])
+    assert list(bar.text) == ["", "This client"]
+    assert list(bar.marker.pattern.shape) == ["", "/"]
+    assert bar.marker.line.width[1] > bar.marker.line.width[0]
+    assert math.isclose(figure.layout.shapes[0].y0, 7.8)
+    unknown = comparison_figures.category_default_rate(summary, "Academic degree")
+    assert list(unknown.data[0].text) == ["", ""]
+    assert "no past client" in unknown.layout.annotations[-1].text
+
+
+def test_bivariate_colours_and_shapes_by_outcome_and_marks_the_client() -> None:
+    x = np.arange(6, dtype=float)
+    y = x * 2
+    defaulted = np.array([0, 1, 0, 0, 1, 0])
+    figure = comparison_figures.bivariate(x, y, defaulted, "Age (years)", "Income", 2.5, 40.0)
+    repaid, bad, client = figure.data
+    assert list(repaid.x) == [0, 2, 3, 5] and list(bad.x) == [1, 4]
+    assert repaid.marker.symbol != bad.marker.symbol
+    assert (client.x[0], client.y[0]) == (2.5, 40.0)
+    assert client.marker.symbol == "star"
+    assert figure.layout.xaxis.title.text == "Age (years)"
+    no_client = comparison_figures.bivariate(x, y, defaulted, "A", "B", None, 1.0)
+    assert len(no_client.data) == 2
+
+
+# ------------------------------------------------------------------------------ model card
+
+
+def test_model_card_curves() -> None:
+    roc = model_card.roc_curve([0, 0.2, 1], [0, 0.7, 1], 0.76)
+    assert roc.data[1].name == "Model (AUC 0.760)" and list(roc.data[1].y) == [0, 0.7, 1]
+    pr = model_card.pr_curve([0, 0.5, 1], [1, 0.3, 0.08], 0.08)
+    assert pr.data[0].y == (0.08, 0.08) and list(pr.data[1].x) == [0, 0.5, 1]
+    calibration = model_card.calibration_curve([0.05, 0.2], [0.06, 0.18], [500, 100])
+    assert list(calibration.data[1].customdata) == [500, 100]
+
+
+def test_cost_curve_marks_the_chosen_threshold() -> None:
+    figure = model_card.cost_vs_threshold([0.0, 0.1, 0.2, 1.0], [1.0, 0.6, 0.7, 1.2], 0.15)
+    marker = figure.data[1]
+    assert marker.x == (0.15,)
+    assert math.isclose(marker.y[0], 0.65)
+    assert _vlines(figure) == [0.15]
+
+
+def test_confusion_matrix_writes_counts_in_words() -> None:
+    figure = model_card.confusion_matrix({"tn": 900, "fp": 50, "fn": 20, "tp": 30})
+    heatmap = figure.data[0]
+    assert [list(row) for row in heatmap.z] == [[900, 50], [20, 30]]
+    assert heatmap.text[1][1] == "30<br>defaulted, refused"
+
+
+def test_cv_table_orders_by_cost_and_flags_the_chosen_model() -> None:
+    cv = [
+        {"model": "logistic", "imbalance": "none", "roc_auc": 0.70, "roc_auc_std": 0.01,
+         "normalised_cost": 0.6, "recall": 0.5, "f1": 0.2, "accuracy": 0.7, "fit_seconds": 1.5},
+        {"model": "lightgbm", "imbalance": "class_weight", "roc_auc": 0.75, "roc_auc_std": 0.02,
+         "normalised_cost": 0.5, "recall": 0.6, "f1": 0.25, "accuracy": 0.72, "fit_seconds": 3.0},
+    ]
+    rows = model_card.cv_table_rows(cv, {"model": "lightgbm", "imbalance": "class_weight"})
+    assert [r["Model"] for r in rows] == ["lightgbm", "logistic"]
+    assert rows[0]["Chosen"] == "yes" and rows[1]["Chosen"] == ""
+    assert rows[0]["ROC AUC"] == "0.750 ± 0.020"
+    assert rows[0]["Fit time (s)"] == "3.0"

@@ -1,0 +1,85 @@
+"""Readable labels and values: hand-written, automatic fallback, engineered features, formatting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, TRAIN_COLUMNS
+from credit_dashboard.labels import display_scale, feature_label, format_value
+from credit_dashboard.model.features import ENGINEERED_FEATURES
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("EXT_SOURCE_3", "External score 3"),
+        ("DAYS_BIRTH", "Age"),
+        ("AMT_CREDIT", "Credit amount"),
+        ("AMT_REQ_CREDIT_BUREAU_MON", "Credit bureau enquiries in the last month"),
+        ("FLAG_DOCUMENT_3", "Provided document 3"),
+        ("APARTMENTS_AVG", "Apartments (average)"),
+        ("YEARS_BUILD_MEDI", "Years since built (median)"),
+    ],
+)
+def test_labels_read_as_plain_words(name: str, label: str) -> None:
+    assert feature_label(name) == label
+
+
+def test_every_kaggle_column_gets_a_label_without_underscores() -> None:
+    for column in TRAIN_COLUMNS:
+        label = feature_label(column)
+        assert label and "_" not in label, (column, label)
+        assert label[0].isupper(), (column, label)
+
+
+def test_engineered_features_use_their_description_or_a_short_label() -> None:
+    for name, description in ENGINEERED_FEATURES.items():
+        label = feature_label(name)
+        assert "_" not in label or label == description
+        assert len(label) <= 70, label
+    assert feature_label("CREDIT_INCOME_RATIO") == ENGINEERED_FEATURES["CREDIT_INCOME_RATIO"]
+
+
+def test_unknown_names_fall_back_to_a_readable_label() -> None:
+    assert feature_label("SOME_NEW_COLUMN") == "Some new column"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("DAYS_BIRTH", -15_400, "42 years"),
+        ("DAYS_EMPLOYED", -2_301, "6.3 years"),
+        ("DAYS_EMPLOYED", DAYS_EMPLOYED_ANOMALY, "pensioner / not employed"),
+        ("AMT_INCOME_TOTAL", 135000.0, "135,000"),
+        ("AMT_CREDIT", 1_293_502.5, "1,293,502"),
+        ("EXT_SOURCE_3", 0.1234, "0.12"),
+        ("FLAG_OWN_CAR", "Y", "yes"),
+        ("FLAG_PHONE", 0, "no"),
+        ("CODE_GENDER", "F", "woman"),
+        ("CNT_CHILDREN", 2, "2"),
+        ("NAME_EDUCATION_TYPE", "Higher education", "Higher education"),
+        ("DAYS_ID_PUBLISH", -730.5, "2.0 years ago"),
+        ("DAYS_LAST_PHONE_CHANGE", -10, "10 days ago"),
+        ("CREDIT_INCOME_RATIO", 3.21456, "3.21"),
+        ("DAYS_EMPLOYED_ANOMALY", 1.0, "yes"),
+    ],
+)
+def test_values_in_the_lenders_words(name: str, value: object, text: str) -> None:
+    assert format_value(name, value) == text
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), np.nan])
+def test_missing_values_say_not_known(missing: object) -> None:
+    assert format_value("EXT_SOURCE_1", missing) == "not known"
+    assert format_value("OCCUPATION_TYPE", missing) == "not known"
+
+
+def test_days_are_plotted_in_years() -> None:
+    transform, title = display_scale("DAYS_BIRTH")
+    assert math.isclose(transform(-36525.0), 100.0)
+    assert title == "Age (years)"
+    same, title = display_scale("AMT_CREDIT")
+    assert same(5.0) == 5.0 and title == "Credit amount"
