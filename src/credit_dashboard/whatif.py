@@ -435,14 +435,28 @@ def compare(
     """Re-score the modified row and set it against the original (scored once, then reusable)."""
     before = original_score if original_score is not None else score_row(model, original)
     after = score_row(model, modified)
+    changes = contribution_changes(before.contributions, after.contributions, top_n)
+    return Comparison(before, after, tuple(changed), changes)
+
+
+def contribution_changes(
+    before: Mapping[str, float] | pd.Series, after: Mapping[str, float] | pd.Series, top_n: int = 5
+) -> pd.DataFrame:
+    """The features whose contribution moved most: feature, original, modified, change.
+
+    Log-odds, like the waterfall: changes add up to the change of the risk score. Features that
+    did not move are left out (a what-if on the credit amount moves only what the credit feeds).
+    """
     table = pd.DataFrame(
-        {"original": before.contributions, "modified": after.contributions}
+        {
+            "original": pd.Series(before, dtype="float64"),
+            "modified": pd.Series(after, dtype="float64"),
+        }
     ).fillna(0.0)
     table["change"] = table["modified"] - table["original"]
     moved = table[table["change"].abs() > 1e-12]
     order = moved["change"].abs().sort_values(ascending=False, kind="stable").index
-    changes = moved.loc[order].head(top_n).rename_axis("feature").reset_index()
-    return Comparison(before, after, tuple(changed), changes)
+    return moved.loc[order].head(top_n).rename_axis("feature").reset_index()
 
 
 # -- smallest change that flips the decision ------------------------------------------------------
