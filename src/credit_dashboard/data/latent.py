@@ -27,11 +27,12 @@ TRAITS: tuple[str, ...] = (
     "car",  # older car
     "hidden",  # unobserved risk
 )
+# Also derived per client: "standing", the external scores' common direction (higher = safer).
 
 #: Pairwise correlations (the rest are 0), read off the real data's rank correlations.
 CORRELATIONS: dict[tuple[str, str], float] = {
-    ("age", "ext1"): 0.58,
-    ("age", "ext3"): 0.20,
+    ("age", "ext1"): 0.45,
+    ("age", "ext3"): 0.15,
     ("age", "ext2"): 0.10,
     ("ext1", "ext2"): 0.16,
     ("ext1", "ext3"): 0.10,
@@ -52,6 +53,22 @@ CORRELATIONS: dict[tuple[str, str], float] = {
 }
 
 
+#: How much of each trait is the client's general standing (what the external scores measure):
+#: in real data the weaker signals (dates on record, region, car) are largely redundant with the
+#: external scores, so they add little once those are known. Sign: + means "goes with standing".
+STANDING_SHARE: dict[str, float] = {
+    "tenure": 0.30,
+    "registration": 0.20,
+    "id_publish": 0.20,
+    "phone": 0.22,
+    "car": -0.22,
+    "region": 0.25,
+    "building": 0.22,
+    "credit": 0.15,
+    "income": 0.08,
+}
+
+
 def correlation_matrix() -> np.ndarray:
     """The traits' correlation matrix (checked positive definite)."""
     index = {name: i for i, name in enumerate(TRAITS)}
@@ -65,4 +82,9 @@ def draw_traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """One standard-normal vector per client with :data:`CORRELATIONS` between traits."""
     chol = np.linalg.cholesky(correlation_matrix())
     z = rng.standard_normal((n, len(TRAITS))) @ chol.T
-    return {name: z[:, i] for i, name in enumerate(TRAITS)}
+    traits = {name: z[:, i] for i, name in enumerate(TRAITS)}
+    standing = traits["ext1"] + traits["ext2"] + traits["ext3"]
+    traits["standing"] = standing / standing.std() if n > 1 else standing
+    for name, share in STANDING_SHARE.items():
+        traits[name] = np.sqrt(1 - share**2) * traits[name] + share * traits["standing"]
+    return traits

@@ -11,31 +11,16 @@ from credit_dashboard.data.marginals import (
     draw_flag,
     draw_levels,
     draw_levels_tilted,
-    from_quantiles,
     level_shares,
     missing_fraction,
     ranks,
+    ranks_to_normal,
     snap,
     to_text,
 )
 
-#: Kaggle's amounts are whole multiples of 4.5 (a currency conversion): credit 406,597.5, annuity 24,700.5.
+#: Kaggle's amounts are whole multiples of 4.5 (a currency conversion): 406,597.5 or 24,700.5.
 AMOUNT_UNIT = 4.5
-#: Credit limits of revolving loans: round amounts, smaller than cash loans.
-_REVOLVING_LIMIT_KNOTS = (
-    27_000,
-    45_000,
-    67_500,
-    135_000,
-    225_000,
-    337_500,
-    675_000,
-    900_000,
-    1_350_000,
-)
-#: Loan terms in months and their shares among cash loans.
-_TERMS = np.array([6, 10, 12, 18, 24, 30, 36, 42, 48, 54, 60])
-_TERM_SHARES = np.array([0.02, 0.05, 0.14, 0.07, 0.20, 0.07, 0.21, 0.05, 0.09, 0.03, 0.07])
 
 
 def draw_loan(d: Draft) -> None:
@@ -54,9 +39,20 @@ def draw_loan(d: Draft) -> None:
 
 def _amounts(d: Draft, revolving: np.ndarray) -> None:
     n = d.n
-    # The purchase size follows the "credit" trait, itself tied to income.
-    score = d.traits["credit"]
-    goods = column_from_score(score, "AMT_GOODS_PRICE", d.split)
+    # Loan size follows the "credit" trait (itself tied to income); cards get smaller limits.
+    score = d.traits["credit"] - 0.9 * revolving
+    credit_wanted = column_from_score(score, "AMT_CREDIT", d.split)
+
+    # Cash loans usually add insurance on top of the goods price (more on bigger loans); a few
+    # have a down payment.
+    kind = d.rng.random(n)
+    size = (credit_wanted / 500_000.0) ** 0.25
+    insurance = np.minimum(np.exp(d.rng.normal(np.log(0.17), 0.45, n)) * size, 0.9)
+    ratio = np.where(
+        kind < 0.2, 1.0, np.where(kind < 0.26, d.rng.uniform(0.8, 1.0, n), 1.0 + insurance)
+    )
+    # The goods price is a round amount; the credit is computed from it, hence not round.
+    goods = credit_wanted / ratio
     u = d.rng.random(n)
     big = goods >= 100_000
     goods = np.where(
@@ -65,34 +61,21 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
         np.where(big & (u < 0.8), snap(goods, 22_500), snap(goods, 4_500)),
     )
     goods = np.maximum(goods, 22_500.0)
-
-    # Cash loans usually add insurance on top of the goods price; a few have a down payment.
-    kind = d.rng.random(n)
-    insurance = np.minimum(np.exp(d.rng.normal(np.log(0.13), 0.55, n)), 0.9)
-    ratio = np.where(
-        kind < 0.27, 1.0, np.where(kind < 0.35, d.rng.uniform(0.8, 1.0, n), 1.0 + insurance)
-    )
     credit = snap(goods * ratio, AMOUNT_UNIT)
 
     # Revolving loans: a round credit limit, goods price equal to it (sometimes not recorded).
-    limit = (
-        from_quantiles(ranks(score[revolving]), _REVOLVING_LIMIT_KNOTS)
-        if revolving.any()
-        else np.array([])
-    )
-    limit = np.maximum(snap(limit, 22_500), 27_000)
+    limit = np.maximum(snap(credit_wanted[revolving], 22_500), 27_000.0)
     credit[revolving] = limit
     goods[revolving] = limit
-    goods_missing = revolving & (
-        d.rng.random(n) < missing_fraction("AMT_GOODS_PRICE", "train") / max(revolving.mean(), 1e-9)
-    )
-    goods[goods_missing] = np.nan
+    goods_missing_share = missing_fraction("AMT_GOODS_PRICE", "train") / max(revolving.mean(), 1e-9)
+    goods[revolving & (d.rng.random(n) < goods_missing_share)] = np.nan
 
-    # Annuity: an amortising monthly payment over a term at a consumer-credit rate; revolving
-    # loans pay a fixed 5 % (sometimes 10 %) of the limit.
-    term = _TERMS[draw_levels(d.rng, _TERM_SHARES, n)]
-    monthly_rate = d.rng.uniform(0.012, 0.028, n)
-    annuity = credit * monthly_rate / (1.0 - (1.0 + monthly_rate) ** (-term))
+    # Annuity: the monthly payment. Its size follows the credit's (bigger loans run longer), drawn
+    # from the real distribution, then kept within what an amortising loan of 6 to 60 months at
+    # 1.2 to 2.8 % a month pays; cards pay a fixed 5 % (sometimes 10 %) of the limit.
+    annuity_score = 0.85 * ranks_to_normal(ranks(credit)) + 0.53 * d.rng.standard_normal(n)
+    annuity = column_from_score(annuity_score, "AMT_ANNUITY", d.split)
+    annuity = np.clip(annuity, credit * MIN_PAYMENT_SHARE, credit * MAX_PAYMENT_SHARE)
     annuity[revolving] = credit[revolving] * np.where(
         d.rng.random(revolving.sum()) < 0.8, 0.05, 0.1
     )
@@ -104,7 +87,16 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
     d.columns["AMT_ANNUITY"] = annuity
     d.facts["credit_score"] = score
     d.facts["credit_goods_ratio"] = np.where(revolving, 1.0, ratio)
-    d.facts["term_months"] = np.where(revolving, 20.0, term)
+
+
+def _payment_share(monthly_rate: float, months: int) -> float:
+    """Monthly payment of an amortising loan, per unit of credit."""
+    return monthly_rate / (1.0 - (1.0 + monthly_rate) ** (-months))
+
+
+#: Bounds of annuity / credit: 60 months at 1.2 % a month, 6 months at 2.8 % a month.
+MIN_PAYMENT_SHARE = _payment_share(0.012, 60)
+MAX_PAYMENT_SHARE = _payment_share(0.028, 6)
 
 
 def _application(d: Draft, revolving: np.ndarray) -> None:
@@ -129,6 +121,7 @@ def _documents(d: Draft, revolving: np.ndarray) -> None:
     not_employed = d.facts["not_employed"].astype(float)
     main_tilt = np.zeros((n, 4))
     main_tilt[:, 1] = 2.2 * not_employed - 0.8
+    main_tilt[:, 0] = -0.3 * d.traits["standing"]
     cash = ~revolving
     shares = np.array(
         [rates["FLAG_DOCUMENT_3"], rates["FLAG_DOCUMENT_6"], rates["FLAG_DOCUMENT_8"], 0.0]

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy.special import ndtri
 
 from credit_dashboard.data import calibration, schema
 
@@ -34,6 +35,11 @@ def ranks(score: np.ndarray) -> np.ndarray:
     out = np.empty(len(score), dtype=float)
     out[order] = (np.arange(len(score)) + 0.5) / max(len(score), 1)
     return out
+
+
+def ranks_to_normal(u: np.ndarray) -> np.ndarray:
+    """Standard-normal scores with the given ranks (to mix a column's rank into a new score)."""
+    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
 
 
 def quantile_knots(column: str, split: str) -> np.ndarray:
@@ -199,3 +205,16 @@ QUANTILE_PROBS_PHONE = (
     1.0 - calibration.PHONE_CHANGED_TODAY,
     1.0,
 )
+
+
+def standing_tilt(column: str, standing: np.ndarray, strength: float = 0.5) -> np.ndarray:
+    """Log-odds tilt (n x levels) that makes clients of low standing pick the riskier levels.
+
+    A level's tilt is proportional to its real log-odds of default, so categories carry part of
+    their risk through the external scores, as in the real data, instead of adding independent
+    information.
+    """
+    rates = level_default_rates(column)
+    log_odds = np.log(rates / (1 - rates))
+    log_odds -= log_odds.mean()
+    return -strength * standing[:, None] * log_odds[None, :]

@@ -10,7 +10,6 @@ from credit_dashboard.data.marginals import (
     TEST,
     column_from_score,
     draw_flag,
-    draw_levels,
     draw_levels_tilted,
     from_quantiles,
     level_shares,
@@ -19,6 +18,7 @@ from credit_dashboard.data.marginals import (
     ranks,
     snap,
     solve_shift,
+    standing_tilt,
     to_text,
 )
 
@@ -42,7 +42,10 @@ def _age_and_gender(d: Draft) -> None:
     days_birth = np.round(column_from_score(-d.traits["age"], "DAYS_BIRTH", d.split))
     d.columns["DAYS_BIRTH"] = days_birth.astype(np.int64)
     d.facts["age_years"] = -days_birth / DAYS_PER_YEAR
-    gender = draw_levels(d.rng, level_shares("CODE_GENDER", d.split), d.n)
+    standing = d.traits["standing"]
+    gender = draw_levels_tilted(
+        d.rng, level_shares("CODE_GENDER", d.split), standing_tilt("CODE_GENDER", standing)
+    )
     d.columns["CODE_GENDER"] = to_text(gender, "CODE_GENDER")
     d.facts["male"] = (gender == schema.CATEGORY_LEVELS["CODE_GENDER"].index("M")).astype(float)
 
@@ -58,7 +61,9 @@ def _income_type_and_employment(d: Draft) -> None:
     pensioner = d.rng.random(d.n) < 1.0 / (1.0 + np.exp(-(retirement_odds + shift)))
     others = shares.copy()
     others[levels.index("Pensioner")] = 0.0
-    codes = draw_levels(d.rng, others, d.n)
+    codes = draw_levels_tilted(
+        d.rng, others, standing_tilt("NAME_INCOME_TYPE", d.traits["standing"])
+    )
     codes[pensioner] = levels.index("Pensioner")
     d.columns["NAME_INCOME_TYPE"] = to_text(codes, "NAME_INCOME_TYPE")
     not_employed = pensioner | (codes == levels.index("Unemployed"))
@@ -97,6 +102,7 @@ def _income_type_and_employment(d: Draft) -> None:
     for name in _STATE_EMPLOYERS:
         tilt[d.facts["state_servant"], org_levels.index(name)] = 2.5
     tilt[d.facts["state_servant"], org_levels.index("Self-employed")] = -5.0
+    tilt += standing_tilt("ORGANIZATION_TYPE", d.traits["standing"])
     org = draw_levels_tilted(d.rng, org_shares, tilt)
     org[not_employed] = org_levels.index("XNA")
     d.columns["ORGANIZATION_TYPE"] = to_text(org, "ORGANIZATION_TYPE")
@@ -110,6 +116,7 @@ def _income_type_and_employment(d: Draft) -> None:
     male = d.facts["male"]
     for name, weight in _OCCUPATION_GENDER_TILT.items():
         occ_tilt[:, occ_levels.index(name)] = weight * (male - 0.35)
+    occ_tilt += standing_tilt("OCCUPATION_TYPE", d.traits["standing"])
     occ = draw_levels_tilted(d.rng, level_shares("OCCUPATION_TYPE", d.split), occ_tilt)
     d.columns["OCCUPATION_TYPE"] = to_text(occ, "OCCUPATION_TYPE", occ_missing)
 
@@ -134,6 +141,7 @@ def _family(d: Draft) -> None:
     tilt[:, levels.index("Widow")] = 0.09 * (age - 45)
     tilt[:, levels.index("Single / not married")] = -0.06 * (age - 40)
     tilt[:, levels.index("Civil marriage")] = -0.02 * (age - 40)
+    tilt += standing_tilt("NAME_FAMILY_STATUS", d.traits["standing"])
     family = draw_levels_tilted(d.rng, level_shares("NAME_FAMILY_STATUS", d.split), tilt)
     d.columns["NAME_FAMILY_STATUS"] = to_text(family, "NAME_FAMILY_STATUS")
     couple = np.isin(family, [levels.index("Married"), levels.index("Civil marriage")])
@@ -168,6 +176,7 @@ def _education_and_housing(d: Draft) -> None:
     tilt[:, levels.index("Academic degree")] = 0.9 * d.traits["income"]
     tilt[:, levels.index("Lower secondary")] = -0.5 * d.traits["income"]
     tilt[:, levels.index("Incomplete higher")] = -0.05 * (d.facts["age_years"] - 40)
+    tilt += standing_tilt("NAME_EDUCATION_TYPE", d.traits["standing"])
     education = draw_levels_tilted(d.rng, level_shares("NAME_EDUCATION_TYPE", d.split), tilt)
     d.columns["NAME_EDUCATION_TYPE"] = to_text(education, "NAME_EDUCATION_TYPE")
     d.facts["higher_education"] = (education == levels.index("Higher education")).astype(float)
@@ -176,6 +185,7 @@ def _education_and_housing(d: Draft) -> None:
     tilt = np.zeros((d.n, len(levels)))
     tilt[:, levels.index("With parents")] = -0.12 * (d.facts["age_years"] - 30)
     tilt[:, levels.index("Rented apartment")] = -0.04 * (d.facts["age_years"] - 35)
+    tilt += standing_tilt("NAME_HOUSING_TYPE", d.traits["standing"])
     housing = draw_levels_tilted(d.rng, level_shares("NAME_HOUSING_TYPE", d.split), tilt)
     d.columns["NAME_HOUSING_TYPE"] = to_text(housing, "NAME_HOUSING_TYPE")
 

@@ -92,23 +92,28 @@ def _contact_and_addresses(d: Draft) -> None:
     )
     d.columns["FLAG_WORK_PHONE"] = work_phone
     d.columns["FLAG_CONT_MOBILE"] = (d.rng.random(n) < rates["FLAG_CONT_MOBILE"]).astype(np.int64)
-    d.columns["FLAG_PHONE"] = draw_flag(d.rng, 0.03 * (age - 40), rates["FLAG_PHONE"])
+    d.columns["FLAG_PHONE"] = draw_flag(
+        d.rng, 0.03 * (age - 40) + 0.15 * d.traits["standing"], rates["FLAG_PHONE"]
+    )
     d.columns["FLAG_EMAIL"] = draw_flag(
         d.rng, -0.03 * (age - 40) + 0.8 * d.facts["higher_education"], rates["FLAG_EMAIL"]
     )
 
     # Registered address vs living address vs work address. Moving city is more common for the
     # young; a different region implies a different city; only the employed have a work address.
-    reg_live_city = draw_flag(d.rng, -0.04 * (age - 40), rates["REG_CITY_NOT_LIVE_CITY"]).astype(
-        bool
-    )
+    standing = d.traits["standing"]
+    reg_live_city = draw_flag(
+        d.rng, -0.04 * (age - 40) - 0.2 * standing, rates["REG_CITY_NOT_LIVE_CITY"]
+    ).astype(bool)
     reg_live_region = reg_live_city & (
         d.rng.random(n) < rates["REG_REGION_NOT_LIVE_REGION"] / rates["REG_CITY_NOT_LIVE_CITY"]
     )
     live_work_city = np.zeros(n, dtype=bool)
-    live_work_city[employed] = d.rng.random(employed.sum()) < rates[
-        "LIVE_CITY_NOT_WORK_CITY"
-    ] / max(employed.mean(), 1e-9)
+    live_work_city[employed] = draw_flag(
+        d.rng,
+        -0.1 * standing[employed],
+        min(rates["LIVE_CITY_NOT_WORK_CITY"] / max(employed.mean(), 1e-9), 1.0),
+    ).astype(bool)
     live_work_region = live_work_city & (
         d.rng.random(n) < rates["LIVE_REGION_NOT_WORK_REGION"] / rates["LIVE_CITY_NOT_WORK_CITY"]
     )
@@ -149,7 +154,10 @@ def _social_circle(d: Draft) -> None:
     # Observed acquaintances: overdispersed counts (most have none, a few know dozens).
     observed = d.rng.negative_binomial(0.45, 0.45 / (0.45 + 1.45), n)
     observed_60 = observed + (d.rng.random(n) < 0.01)
-    defaulted_30 = d.rng.binomial(observed, 0.08)
+    # Acquaintances of clients with a weak standing default more often.
+    defaulted_30 = d.rng.binomial(
+        observed, 0.08 * np.exp(-0.3 * d.traits["standing"]).clip(0, 5) / 1.05
+    )
     defaulted_60 = d.rng.binomial(defaulted_30, 0.72)
     missing = d.rng.random(n) < missing_fraction("OBS_30_CNT_SOCIAL_CIRCLE", d.split)
     for column, values in (

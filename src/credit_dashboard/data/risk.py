@@ -2,9 +2,9 @@
 
 The log-odds of default add up what a lender would see (external scores, age, employment, region,
 loan structure, categories such as education or occupation, missing information) and a ``hidden``
-trait no column shows. The coefficients were tuned so that, on generated data, each column's
-univariate AUC and each level's default rate come out close to the real ones (see
-:mod:`calibration`); the hidden part keeps the best achievable AUC near the real data's ceiling.
+trait no column shows. The coefficients (:mod:`risk_calibration`) were tuned so that, on generated
+data, each column's univariate AUC and each level's default rate come out close to the real ones
+(see :mod:`calibration`); the hidden part puts the best achievable AUC near 0.80.
 Only the intercept is solved at generation time, so that the history's expected default rate is
 exactly the real 8.07 %.
 """
@@ -17,78 +17,7 @@ import pandas as pd
 from credit_dashboard.data import calibration, schema
 from credit_dashboard.data.draft import Draft
 from credit_dashboard.data.marginals import solve_shift
-
-#: Log-odds per standard deviation (traits) or per unit (flags, counts). Positive = riskier.
-COEFFICIENTS: dict[str, float] = {
-    "ext1": -0.40,
-    "ext2": -0.45,
-    "ext3": -0.50,
-    "age": -0.12,
-    "tenure": -0.12,
-    "registration": -0.08,
-    "id_publish": -0.10,
-    "phone": -0.12,
-    "car_age": 0.12,
-    "region_rating": 0.15,
-    "building_size": -0.10,
-    "goods": -0.15,
-    "credit_goods_ratio": 0.10,
-    "income": -0.02,
-    "hour": -0.05,
-    "reg_city_not_live_city": 0.20,
-    "live_city_not_work_city": 0.10,
-    "reg_city_not_work_city": 0.15,
-    "document_3": 0.25,
-    "home_phone": -0.15,
-    "work_phone": 0.10,
-    "social_circle_defaults": 0.25,
-    "children": 0.05,
-    "bureau_year": 0.04,
-    "ext1_missing": 0.15,
-    "ext2_missing": -0.20,
-    "ext3_missing": 0.35,
-    "housing_missing": 0.25,
-    "hidden": 0.50,
-}
-
-#: Share of each level's real log-odds (relative to the overall rate) put into the model: the rest
-#: of the level's risk reaches it through correlated columns (age, income, ...).
-LEVEL_WEIGHTS: dict[str, float] = {
-    "CODE_GENDER": 0.8,
-    "NAME_CONTRACT_TYPE": 1.0,
-    "NAME_EDUCATION_TYPE": 0.6,
-    "NAME_INCOME_TYPE": 0.6,
-    "NAME_FAMILY_STATUS": 0.6,
-    "NAME_HOUSING_TYPE": 0.6,
-    "OCCUPATION_TYPE": 0.6,
-    "ORGANIZATION_TYPE": 0.6,
-    "FLAG_OWN_CAR": 0.5,
-    "FLAG_OWN_REALTY": 0.5,
-    "NAME_TYPE_SUITE": 0.5,
-    "WEEKDAY_APPR_PROCESS_START": 0.5,
-    "WALLSMATERIAL_MODE": 0.4,
-    "FONDKAPREMONT_MODE": 0.4,
-    "HOUSETYPE_MODE": 0.4,
-}
-
-#: Levels whose risk the model carries elsewhere (not-employed clients get it through age and
-#: NAME_INCOME_TYPE, so ORGANIZATION_TYPE='XNA' adds nothing on top).
-_NEUTRAL_LEVELS = {("ORGANIZATION_TYPE", "XNA")}
-
-
-def _logit(p: np.ndarray | float) -> np.ndarray | float:
-    return np.log(p) - np.log1p(-p)
-
-
-def level_log_odds(column: str) -> dict[str, float]:
-    """Each level's log-odds offset in the model (0 for a missing value)."""
-    base = _logit(calibration.SAMPLE_TARGET_RATE)
-    weight = LEVEL_WEIGHTS[column]
-    return {
-        level: 0.0 if (column, level) in _NEUTRAL_LEVELS else weight * (_logit(rate) - base)
-        for level, (_, _, rate) in calibration.LEVELS[column].items()
-    }
-
+from credit_dashboard.data.risk_calibration import COEFFICIENTS, LEVEL_LOG_ODDS
 
 def _standardise(x: np.ndarray) -> np.ndarray:
     sd = x.std()
@@ -132,17 +61,22 @@ def risk_terms(d: Draft) -> dict[str, np.ndarray]:
     }
 
 
-def risk_log_odds(d: Draft) -> np.ndarray:
-    """Log-odds of default without the intercept."""
+def risk_log_odds(
+    d: Draft,
+    coefficients: dict[str, float] | None = None,
+    level_log_odds: dict[str, dict[str, float]] | None = None,
+) -> np.ndarray:
+    """Log-odds of default without the intercept (parameters overridable for calibration)."""
+    coefficients = COEFFICIENTS if coefficients is None else coefficients
+    level_log_odds = LEVEL_LOG_ODDS if level_log_odds is None else level_log_odds
     terms = risk_terms(d)
     out = np.zeros(d.n)
-    for name, coefficient in COEFFICIENTS.items():
+    for name, coefficient in coefficients.items():
         out += coefficient * np.asarray(terms[name], dtype=float)
-    for column in LEVEL_WEIGHTS:
-        offsets = level_log_odds(column)
-        lookup = np.array([offsets[level] for level in schema.CATEGORY_LEVELS[column]])
-        values = d.columns[column]
-        codes = _codes(values, schema.CATEGORY_LEVELS[column])
+    for column, offsets in level_log_odds.items():
+        levels = schema.CATEGORY_LEVELS[column]
+        lookup = np.array([offsets.get(level, 0.0) for level in levels])
+        codes = _codes(d.columns[column], levels)
         out += np.where(codes >= 0, lookup[np.maximum(codes, 0)], 0.0)
     return out
 

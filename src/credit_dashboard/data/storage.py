@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to a temporary file beside ``path`` then rename it into place.
+    """Write one table atomically (see :func:`write_tables_atomic`)."""
+    return write_tables_atomic({Path(path): frame})[0]
 
-    ``os.replace`` is atomic on one file system, so an interrupted or failed write leaves either the
-    old file or the new one, never a truncated table, and no temporary file behind.
+
+def write_tables_atomic(tables: Mapping[Path, pd.DataFrame]) -> list[Path]:
+    """Write every table to a temporary file beside its target, then rename them all into place.
+
+    ``os.replace`` is atomic on one file system, and renaming starts only once every table has been
+    written, so a failure (disk full, bad value) leaves the previous files untouched and no
+    temporary file behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    staged: list[tuple[Path, Path]] = []
     try:
-        frame.to_parquet(tmp_name, index=False)
-        os.replace(tmp_name, path)
+        for path, frame in tables.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            staged.append((Path(tmp_name), path))
+            frame.to_parquet(tmp_name, index=False)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
         raise
-    return path
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return [path for _, path in staged]
