@@ -46,7 +46,9 @@ def _region(d: Draft) -> None:
             6,
         )
     )
-    population = column_from_score(region, "REGION_POPULATION_RELATIVE", d.split)
+    # Relative population only loosely follows the region's standing (small rich towns exist).
+    population_score = 0.5 * region + 0.87 * d.rng.standard_normal(d.n)
+    population = column_from_score(population_score, "REGION_POPULATION_RELATIVE", d.split)
     idx = np.clip(np.searchsorted(grid, population), 0, len(grid) - 1)
     d.columns["REGION_POPULATION_RELATIVE"] = grid[idx]
     # Rating 1 = best region (the big cities), 3 = worst; mostly set by the region itself.
