@@ -17,7 +17,7 @@ from credit_dashboard.data.generator import write_dataset
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Generate synthetic clients with Kaggle's Home Credit schema (deterministic for a seed).",
+        description="Generate synthetic Home Credit clients (same seed, same data).",
     )
     parser.add_argument(
         "--rows", type=int, default=307_511, help="history rows (application_train); default 307511"
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     print(
-        f"Generating {args.rows:,} history rows and {args.test_rows:,} applicants (seed {args.seed}) ..."
+        f"Generating {args.rows:,} history rows and {args.test_rows:,} applicants, "
+        f"seed {args.seed} ..."
     )
     start = time.perf_counter()
     paths = write_dataset(args.out, n_train=args.rows, n_test=args.test_rows, seed=args.seed)

@@ -103,18 +103,20 @@ def category_table(profile: dict, train: pd.DataFrame, test: pd.DataFrame) -> pd
 def structure_facts(profile: dict, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
     housing_missing = train[list(schema.HOUSING_COLUMNS)].isna().all(axis=1)
     anomaly = train["DAYS_EMPLOYED"] == schema.DAYS_EMPLOYED_ANOMALY
+    test_anomaly = test["DAYS_EMPLOYED"] == schema.DAYS_EMPLOYED_ANOMALY
     miss = profile["missingness"]
     an = profile["anomalies"]["DAYS_EMPLOYED_365243"]
     y = train["TARGET"]
+    block = miss["housing_block_47_cols"]
     facts = [
         ("target rate", profile["meta"]["target_rate_full_kaggle_reference"], y.mean()),
-        ("all housing missing", miss["housing_block_47_cols"]["all_housing_missing_frac"], housing_missing.mean()),
-        ("rate | housing missing", miss["housing_block_47_cols"]["target_rate_all_housing_missing"], y[housing_missing].mean()),
-        ("rate | housing present", miss["housing_block_47_cols"]["target_rate_some_housing_present"], y[~housing_missing].mean()),
+        ("all housing missing", block["all_housing_missing_frac"], housing_missing.mean()),
+        ("rate | no housing", block["target_rate_all_housing_missing"], y[housing_missing].mean()),
+        ("rate | housing", block["target_rate_some_housing_present"], y[~housing_missing].mean()),
         ("DAYS_EMPLOYED=365243 share", an["frac"], anomaly.mean()),
         ("rate | 365243", an["target_rate"], y[anomaly].mean()),
         ("rate | employed", an["target_rate_other"], y[~anomaly].mean()),
-        ("applicants 365243 share", an["test_frac"], (test["DAYS_EMPLOYED"] == schema.DAYS_EMPLOYED_ANOMALY).mean()),
+        ("applicants 365243 share", an["test_frac"], test_anomaly.mean()),
     ]  # fmt: skip
     for col, d in miss["EXT_SOURCE"].items():
         m = train[col].isna()

@@ -1,11 +1,11 @@
-"""Calibration targets for the synthetic generator, derived from the real data's summary statistics.
+"""Calibration targets for the synthetic generator, from the real data's summary statistics.
 
-Every figure below was computed once from a statistical profile of Kaggle's *Home Credit Default Risk*
-application tables (a labelled sample of 19,524 ``application_train`` rows and the full
-``application_test``): per-column percentiles, missing fractions and category frequencies with their
+Every figure below was computed once from a statistical profile of Kaggle's *Home Credit Default
+Risk* application tables (a labelled sample of 19,524 ``application_train`` rows and the full
+``application_test``): per-column percentiles, missing fractions, category frequencies and their
 default rates. No real row is kept. Per-level default rates are shrunk toward the overall rate
-(empirical Bayes, prior weight 300 rows) so that a level seen a handful of times in the sample does
-not get an extreme risk. Generated code: edit the derivation, not the numbers.
+(empirical Bayes, prior weight 300 rows) so that a level seen a handful of times in the sample
+does not get an extreme risk.
 """
 
 from __future__ import annotations
@@ -19,13 +19,53 @@ SAMPLE_TARGET_RATE = 0.08267
 #: Probabilities at which ``QUANTILES`` gives the history's values.
 QUANTILE_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 
-#: Numeric column -> values at ``QUANTILE_PROBS`` in the history (min, p1, p5, p25, p50, p75, p95, p99, max).
+#: Numeric column -> the history values at ``QUANTILE_PROBS`` (min, p1 ... p99, max).
 QUANTILES: dict[str, tuple[float, ...]] = {
     "CNT_CHILDREN": (0, 0, 0, 0, 0, 1, 2, 3, 7),
-    "AMT_INCOME_TOTAL": (25650, 45000, 67500, 112500, 144000, 202500, 337500, 450000, 2250000),
-    "AMT_CREDIT": (45000, 76410, 135000, 270000, 508500, 808650, 1350000, 1823240.0, 4050000),
-    "AMT_ANNUITY": (2295, 5881.5, 9000, 16449.8, 24939, 34578, 53190, 69733.7, 230162.0),
-    "AMT_GOODS_PRICE": (45000, 67500, 135000, 238500, 450000, 679500, 1305000, 1800000, 4050000),
+    "AMT_INCOME_TOTAL": (
+        25650,
+        45000,
+        67500,
+        112500,
+        144000,
+        202500,
+        337500,
+        450000,
+        2250000,
+    ),
+    "AMT_CREDIT": (
+        45000,
+        76410,
+        135000,
+        270000,
+        508500,
+        808650,
+        1350000,
+        1823240.0,
+        4050000,
+    ),
+    "AMT_ANNUITY": (
+        2295,
+        5881.5,
+        9000,
+        16449.8,
+        24939,
+        34578,
+        53190,
+        69733.7,
+        230162.0,
+    ),
+    "AMT_GOODS_PRICE": (
+        45000,
+        67500,
+        135000,
+        238500,
+        450000,
+        679500,
+        1305000,
+        1800000,
+        4050000,
+    ),
     "REGION_POPULATION_RELATIVE": (
         0.000533,
         0.002134,
@@ -48,8 +88,28 @@ QUANTILES: dict[str, tuple[float, ...]] = {
         -8245.84,
         -7686,
     ),
-    "DAYS_EMPLOYED": (-16429, -10826.5, -6860.4, -2761, -1189, -279, 365243, 365243, 365243),
-    "DAYS_REGISTRATION": (-20981, -13964.8, -11477.7, -7466.25, -4484, -1940, -307.15, -55.23, 0),
+    "DAYS_EMPLOYED": (
+        -16429,
+        -10826.5,
+        -6860.4,
+        -2761,
+        -1189,
+        -279,
+        365243,
+        365243,
+        365243,
+    ),
+    "DAYS_REGISTRATION": (
+        -20981,
+        -13964.8,
+        -11477.7,
+        -7466.25,
+        -4484,
+        -1940,
+        -307.15,
+        -55.23,
+        0,
+    ),
     "DAYS_ID_PUBLISH": (-6233, -5446, -4936, -4305.25, -3240.5, -1688, -372, -62.46, 0),
     "OWN_CAR_AGE": (0, 0, 1, 5, 9, 15, 29, 64, 91),
     "CNT_FAM_MEMBERS": (1, 1, 1, 2, 2, 3, 4, 5, 9),
@@ -109,13 +169,43 @@ QUANTILES: dict[str, tuple[float, ...]] = {
     "FLOORSMAX_AVG": (0, 0, 0.0417, 0.1667, 0.1667, 0.3333, 0.5275, 0.6667, 1),
     "FLOORSMIN_AVG": (0, 0, 0.0417, 0.0833, 0.2083, 0.375, 0.5, 0.7083, 1),
     "LANDAREA_AVG": (0, 0, 0, 0.0188, 0.04855, 0.0862, 0.196055, 0.3785, 1),
-    "LIVINGAPARTMENTS_AVG": (0, 0.0025, 0.0101, 0.0504, 0.0756, 0.121, 0.2782, 0.445415, 1),
-    "LIVINGAREA_AVG": (0, 0.0021, 0.0083, 0.0459, 0.07485, 0.1286, 0.323465, 0.538121, 1),
+    "LIVINGAPARTMENTS_AVG": (
+        0,
+        0.0025,
+        0.0101,
+        0.0504,
+        0.0756,
+        0.121,
+        0.2782,
+        0.445415,
+        1,
+    ),
+    "LIVINGAREA_AVG": (
+        0,
+        0.0021,
+        0.0083,
+        0.0459,
+        0.07485,
+        0.1286,
+        0.323465,
+        0.538121,
+        1,
+    ),
     "NONLIVINGAPARTMENTS_AVG": (0, 0, 0, 0, 0, 0.0039, 0.0309, 0.1004, 1),
     "NONLIVINGAREA_AVG": (0, 0, 0, 0, 0.0038, 0.0276, 0.1254, 0.307256, 1),
     "APARTMENTS_MODE": (0, 0.0021, 0.0084, 0.0525, 0.084, 0.145, 0.3309, 0.52249, 1),
     "BASEMENTAREA_MODE": (0, 0, 0, 0.0405, 0.0736, 0.1123, 0.22621, 0.377127, 1),
-    "YEARS_BEGINEXPLUATATION_MODE": (0, 0.948695, 0.9687, 0.9762, 0.9816, 0.9866, 0.9955, 0.999, 1),
+    "YEARS_BEGINEXPLUATATION_MODE": (
+        0,
+        0.948695,
+        0.9687,
+        0.9762,
+        0.9816,
+        0.9866,
+        0.9955,
+        0.999,
+        1,
+    ),
     "YEARS_BUILD_MODE": (0, 0.3662, 0.608, 0.6929, 0.7583, 0.8236, 0.9543, 0.9869, 1),
     "COMMONAREA_MODE": (0, 0, 0, 0.0072, 0.0188, 0.0488, 0.159, 0.361474, 1),
     "ELEVATORS_MODE": (0, 0, 0, 0, 0, 0.1208, 0.3222, 0.6042, 1),
@@ -123,8 +213,28 @@ QUANTILES: dict[str, tuple[float, ...]] = {
     "FLOORSMAX_MODE": (0, 0, 0.0417, 0.1667, 0.1667, 0.3333, 0.4583, 0.6667, 1),
     "FLOORSMIN_MODE": (0, 0, 0.0417, 0.0833, 0.2083, 0.375, 0.5, 0.7083, 1),
     "LANDAREA_MODE": (0, 0, 0, 0.0167, 0.0463, 0.0854, 0.19691, 0.37083, 1),
-    "LIVINGAPARTMENTS_MODE": (0, 0.00185, 0.011, 0.0542, 0.0762, 0.1304, 0.2975, 0.47533, 1),
-    "LIVINGAREA_MODE": (0, 0.001989, 0.008, 0.0433, 0.0731, 0.124375, 0.3247, 0.548252, 1),
+    "LIVINGAPARTMENTS_MODE": (
+        0,
+        0.00185,
+        0.011,
+        0.0542,
+        0.0762,
+        0.1304,
+        0.2975,
+        0.47533,
+        1,
+    ),
+    "LIVINGAREA_MODE": (
+        0,
+        0.001989,
+        0.008,
+        0.0433,
+        0.0731,
+        0.124375,
+        0.3247,
+        0.548252,
+        1,
+    ),
     "NONLIVINGAPARTMENTS_MODE": (0, 0, 0, 0, 0, 0.0039, 0.0272, 0.093478, 1),
     "NONLIVINGAREA_MODE": (0, 0, 0, 0, 0.0015, 0.024, 0.128, 0.304592, 1),
     "APARTMENTS_MEDI": (0, 0.0021, 0.0094, 0.0583, 0.08715, 0.1499, 0.3362, 0.5319, 1),
@@ -147,11 +257,41 @@ QUANTILES: dict[str, tuple[float, ...]] = {
     "FLOORSMAX_MEDI": (0, 0, 0.0417, 0.1667, 0.1667, 0.3333, 0.5417, 0.6667, 1),
     "FLOORSMIN_MEDI": (0, 0, 0.0417, 0.0833, 0.2083, 0.375, 0.5, 0.7083, 1),
     "LANDAREA_MEDI": (0, 0, 0, 0.018925, 0.049, 0.087575, 0.1995, 0.385751, 1),
-    "LIVINGAPARTMENTS_MEDI": (0, 0.0026, 0.0103, 0.0513, 0.07675, 0.1231, 0.283, 0.453115, 1),
-    "LIVINGAREA_MEDI": (0, 0.0021, 0.0084, 0.0464, 0.0752, 0.1291, 0.32932, 0.547732, 1),
+    "LIVINGAPARTMENTS_MEDI": (
+        0,
+        0.0026,
+        0.0103,
+        0.0513,
+        0.07675,
+        0.1231,
+        0.283,
+        0.453115,
+        1,
+    ),
+    "LIVINGAREA_MEDI": (
+        0,
+        0.0021,
+        0.0084,
+        0.0464,
+        0.0752,
+        0.1291,
+        0.32932,
+        0.547732,
+        1,
+    ),
     "NONLIVINGAPARTMENTS_MEDI": (0, 0, 0, 0, 0, 0.0039, 0.0311, 0.097, 1),
     "NONLIVINGAREA_MEDI": (0, 0, 0, 0, 0.0034, 0.0267, 0.12814, 0.310864, 1),
-    "TOTALAREA_MODE": (0, 0.0016, 0.007, 0.0417, 0.06885, 0.126325, 0.303865, 0.513644, 1),
+    "TOTALAREA_MODE": (
+        0,
+        0.0016,
+        0.007,
+        0.0417,
+        0.06885,
+        0.126325,
+        0.303865,
+        0.513644,
+        1,
+    ),
     "OBS_30_CNT_SOCIAL_CIRCLE": (0, 0, 0, 0, 0, 2, 6, 10, 25),
     "DEF_30_CNT_SOCIAL_CIRCLE": (0, 0, 0, 0, 0, 0, 1, 2, 6),
     "OBS_60_CNT_SOCIAL_CIRCLE": (0, 0, 0, 0, 0, 2, 6, 10, 25),
@@ -639,7 +779,7 @@ RATE_WHEN_MISSING: dict[str, tuple[float, float]] = {
 #: Share of rows with every housing column missing (history, applicants).
 HOUSING_BLOCK_MISSING = (0.4766, 0.45563)
 
-#: DAYS_EMPLOYED = 365243 (not employed): share in history / applicants, default rates with / without.
+#: DAYS_EMPLOYED = 365243 (not employed): share (history, applicants), default rate (with, without).
 EMPLOYMENT_ANOMALY = {"share": (0.1826, 0.19026), "rate": (0.05189, 0.08954)}
 
 #: Latest DAYS_EMPLOYED among employed clients (everyone else has the 365243 placeholder).

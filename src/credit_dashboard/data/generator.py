@@ -3,8 +3,8 @@
 ``generate`` draws a labelled history (``application_train``: 122 columns) and new applicants
 (``application_test``: 121 columns) whose columns, missing values, joint structure and default risk
 follow the real data's statistics (see :mod:`calibration`), plus the true default probability of
-every client, so the best achievable AUC (the Bayes AUC) is known. It is deterministic for a seed and
-vectorised (no per-row Python), so the full default size takes seconds.
+every client, so the best achievable AUC (the Bayes AUC) is known. It is deterministic for a seed
+and vectorised (no per-row Python), so the full default size takes seconds.
 
 How a table is drawn: correlated latent traits per client (:mod:`latent`), then the person
 (:mod:`person`), the loan (:mod:`loan`), the lender's records (:mod:`records`) and the building

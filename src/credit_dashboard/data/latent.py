@@ -1,10 +1,11 @@
 """Correlated latent traits of each generated client.
 
 Real columns are not independent: older clients have higher external scores and longer
-employment, richer clients borrow more, big-city clients live in larger buildings. Each client gets a
-vector of standard-normal traits with the correlations below; columns are then read off these traits
-(see :mod:`marginals`), and so is the true default risk (see :mod:`risk`), which is what makes a column
-predictive. ``hidden`` is a trait no column shows: the part of risk a lender cannot observe.
+employment, richer clients borrow more, big-city clients live in larger buildings. Each client gets
+a vector of standard-normal traits with the correlations below; columns are then read off these
+traits (see :mod:`marginals`), and so is the true default risk (see :mod:`risk`), which is what
+makes a column predictive. ``hidden`` is a trait no column shows: the part of risk a lender
+cannot observe.
 """
 
 from __future__ import annotations

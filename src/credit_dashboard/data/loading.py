@@ -207,9 +207,9 @@ def _check_target(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
     bad = ~target.isin([0, 1])
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
+        value = target.iloc[position].item()
         raise DataValidationError(
-            f"{path}: {schema.TARGET_COLUMN} must be 0 or 1, found {target.iloc[position]!r} "
-            f"at {where(position)}"
+            f"{path}: {schema.TARGET_COLUMN} must be 0 or 1, found {value!r} at {where(position)}"
         )
 
 

@@ -129,7 +129,8 @@ def draw_levels_tilted(
     rng: np.random.Generator, shares: np.ndarray, log_tilt: np.ndarray, iterations: int = 8
 ) -> np.ndarray:
     """Level codes whose odds depend on each client (``log_tilt``: n x levels) yet whose overall
-    shares match ``shares``: the baseline log-shares are fitted by iterative proportional fitting."""
+    shares match ``shares``: the baseline log-shares are fitted by iterative proportional
+    fitting."""
     base = np.log(np.maximum(shares, 1e-12))
     present = shares > 0
     for _ in range(iterations):
@@ -150,7 +151,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def draw_flag(rng: np.random.Generator, log_odds: np.ndarray, rate: float) -> np.ndarray:
-    """0/1 flags whose log-odds follow ``log_odds`` up to a shift chosen so the share is ``rate``."""
+    """0/1 flags with log-odds ``log_odds`` plus a shift that makes the share of ones ``rate``."""
     if rate <= 0:
         return np.zeros(len(log_odds), dtype=np.int64)
     if rate >= 1:

@@ -18,7 +18,7 @@ from credit_dashboard.data.marginals import (
 )
 from credit_dashboard.data.person import DAYS_PER_YEAR, MIN_WORKING_AGE_YEARS
 
-#: Shares of region ratings 1 / 2 / 3 (solved from the real mean 2.049 and standard deviation 0.505).
+#: Shares of region ratings 1 / 2 / 3 (solved from the real mean 2.049 and std 0.505).
 _RATING_SHARES = (0.104, 0.743, 0.153)
 #: Kaggle has a fixed list of regions: each client's relative population is one of them.
 _N_REGIONS = 81

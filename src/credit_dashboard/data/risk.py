@@ -19,6 +19,7 @@ from credit_dashboard.data.draft import Draft
 from credit_dashboard.data.marginals import solve_shift
 from credit_dashboard.data.risk_calibration import COEFFICIENTS, LEVEL_LOG_ODDS
 
+
 def _standardise(x: np.ndarray) -> np.ndarray:
     sd = x.std()
     return (x - x.mean()) / sd if sd > 0 else x * 0.0

@@ -1,4 +1,4 @@
-"""Tuned parameters of the true-risk model (see :mod:`risk`): generated, do not edit by hand.
+"""Tuned parameters of the true-risk model (see :mod:`risk`), written out by the tuning loop.
 
 Found by a calibration loop on 150,000 generated history rows (expected values, no sampling noise):
 each coefficient was moved until its column's univariate AUC matched the real one, each level's
