@@ -47,7 +47,10 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
     # have a down payment.
     kind = d.rng.random(n)
     size = (credit_wanted / 500_000.0) ** 0.25
-    insurance = np.minimum(np.exp(d.rng.normal(np.log(0.17), 0.45, n)) * size, 0.9)
+    # Weaker clients are sold more insurance and steeper loans (the lender prices risk).
+    standing = d.traits["standing"]
+    insurance = np.exp(d.rng.normal(np.log(0.17), 0.45, n) - 0.2 * standing)
+    insurance = np.minimum(insurance * size, 0.9)
     ratio = np.where(
         kind < 0.2, 1.0, np.where(kind < 0.26, d.rng.uniform(0.8, 1.0, n), 1.0 + insurance)
     )
@@ -73,7 +76,9 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
     # Annuity: the monthly payment. Its size follows the credit's (bigger loans run longer), drawn
     # from the real distribution, then kept within what an amortising loan of 6 to 60 months at
     # 1.2 to 2.8 % a month pays; cards pay a fixed 5 % (sometimes 10 %) of the limit.
-    annuity_score = 0.85 * ranks_to_normal(ranks(credit)) + 0.53 * d.rng.standard_normal(n)
+    annuity_score = (
+        0.85 * ranks_to_normal(ranks(credit)) + 0.45 * d.rng.standard_normal(n) - 0.1 * standing
+    )
     annuity = column_from_score(annuity_score, "AMT_ANNUITY", d.split)
     annuity = np.clip(annuity, credit * MIN_PAYMENT_SHARE, credit * MAX_PAYMENT_SHARE)
     annuity[revolving] = credit[revolving] * np.where(

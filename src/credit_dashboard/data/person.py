@@ -8,6 +8,7 @@ from credit_dashboard.data import calibration, schema
 from credit_dashboard.data.draft import Draft
 from credit_dashboard.data.marginals import (
     TEST,
+    TRAIN,
     column_from_score,
     draw_flag,
     draw_levels_tilted,
@@ -23,6 +24,9 @@ from credit_dashboard.data.marginals import (
 )
 
 DAYS_PER_YEAR = 365.25
+#: Kaggle's history (307,511 rows) has 4 'XNA' genders and 2 'Unknown' family statuses.
+_XNA_GENDER_SHARE = 4 / 307_511
+_UNKNOWN_FAMILY_SHARE = 2 / 307_511
 #: Nobody in the data started their current job before this age.
 MIN_WORKING_AGE_YEARS = 16
 
@@ -46,6 +50,11 @@ def _age_and_gender(d: Draft) -> None:
     gender = draw_levels_tilted(
         d.rng, level_shares("CODE_GENDER", d.split), standing_tilt("CODE_GENDER", standing)
     )
+    if d.split == TRAIN:
+        # Kaggle's history has 4 clients with gender 'XNA' (not recorded); keep that quirk.
+        gender[d.rng.random(d.n) < _XNA_GENDER_SHARE] = schema.CATEGORY_LEVELS["CODE_GENDER"].index(
+            "XNA"
+        )
     d.columns["CODE_GENDER"] = to_text(gender, "CODE_GENDER")
     d.facts["male"] = (gender == schema.CATEGORY_LEVELS["CODE_GENDER"].index("M")).astype(float)
 
@@ -143,6 +152,9 @@ def _family(d: Draft) -> None:
     tilt[:, levels.index("Civil marriage")] = -0.02 * (age - 40)
     tilt += standing_tilt("NAME_FAMILY_STATUS", d.traits["standing"])
     family = draw_levels_tilted(d.rng, level_shares("NAME_FAMILY_STATUS", d.split), tilt)
+    if d.split == TRAIN:
+        # ... and 2 with family status 'Unknown'.
+        family[d.rng.random(d.n) < _UNKNOWN_FAMILY_SHARE] = levels.index("Unknown")
     d.columns["NAME_FAMILY_STATUS"] = to_text(family, "NAME_FAMILY_STATUS")
     couple = np.isin(family, [levels.index("Married"), levels.index("Civil marriage")])
 

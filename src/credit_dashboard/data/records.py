@@ -174,8 +174,16 @@ def _social_circle(d: Draft) -> None:
     d.facts["defaulted_30"] = np.where(missing, 0, defaulted_30)
 
 
-#: Mean number of credit-bureau enquiries in each window before the application.
-_BUREAU_MEANS = {"HOUR": 0.0065, "DAY": 0.007, "WEEK": 0.035, "MON": 0.27, "QRT": 0.27, "YEAR": 1.9}
+#: Enquiries to the credit bureau in each window before the application: share of clients with
+#: at least one, and the mean number of further enquiries among them (real shares of 0, 1, 2 ...).
+_BUREAU_ENQUIRIES = {
+    "HOUR": (0.006, 0.05),
+    "DAY": (0.006, 0.1),
+    "WEEK": (0.032, 0.05),
+    "MON": (0.165, 0.35),
+    "QRT": (0.19, 0.45),
+    "YEAR": (0.731, 1.3),
+}
 
 
 def _bureau(d: Draft) -> None:
@@ -183,8 +191,9 @@ def _bureau(d: Draft) -> None:
     missing = d.rng.random(n) < missing_fraction("AMT_REQ_CREDIT_BUREAU_YEAR", d.split)
     # A client's enquiry intensity is shared across windows.
     intensity = d.rng.gamma(1.6, 1 / 1.6, n)
-    for window, mean in _BUREAU_MEANS.items():
-        values = d.rng.poisson(mean * intensity).astype(float)
+    for window, (any_share, further) in _BUREAU_ENQUIRIES.items():
+        some = d.rng.random(n) < any_share
+        values = np.where(some, 1 + d.rng.poisson(further * intensity), 0).astype(float)
         values[missing] = np.nan
         d.columns[f"AMT_REQ_CREDIT_BUREAU_{window}"] = values
     d.facts["bureau_year"] = np.where(missing, 0.0, d.columns["AMT_REQ_CREDIT_BUREAU_YEAR"])

@@ -25,6 +25,13 @@ def _standardise(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 0 else x * 0.0
 
 
+def _payment_share(annuity: np.ndarray, credit: np.ndarray) -> np.ndarray:
+    """Standardised log of annuity / credit: a short, steep loan is riskier than a long one."""
+    share = np.log(annuity / credit)
+    share = np.where(np.isnan(share), np.nanmedian(share), share)
+    return _standardise(share)
+
+
 def risk_terms(d: Draft) -> dict[str, np.ndarray]:
     """The model's inputs per client, on the scale ``COEFFICIENTS`` applies to."""
     f, c, t = d.facts, d.columns, d.traits
@@ -43,6 +50,7 @@ def risk_terms(d: Draft) -> dict[str, np.ndarray]:
         "building_size": np.where(f["housing_missing"], 0.0, f["building_size"]),
         "goods": f["credit_score"],
         "credit_goods_ratio": np.clip((f["credit_goods_ratio"] - 1.1) / 0.15, -2, 4),
+        "payment_share": _payment_share(c["AMT_ANNUITY"], c["AMT_CREDIT"]),
         "income": _standardise(f["income_score"]),
         "hour": _standardise(f["hour_score"]),
         "reg_city_not_live_city": c["REG_CITY_NOT_LIVE_CITY"],
