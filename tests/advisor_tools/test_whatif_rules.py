@@ -178,3 +178,25 @@ def test_a_small_edit_of_years_employed_is_a_change(client: pd.DataFrame) -> Non
     check = apply_edits(client, {"DAYS_EMPLOYED": 5.1})
     assert check.changed == ("DAYS_EMPLOYED",)
     assert check.row["DAYS_EMPLOYED"].iloc[0] == -round(5.1 * 365.25)
+
+
+def test_engineered_features_lend_importance_to_their_raw_inputs() -> None:
+    from credit_dashboard.model.features import ENGINEERED_FEATURES
+    from credit_dashboard.whatif import _inputs_of
+
+    expected = {
+        "DAYS_EMPLOYED_ANOMALY": ("DAYS_EMPLOYED",),
+        "CREDIT_INCOME_RATIO": ("AMT_CREDIT", "AMT_INCOME_TOTAL"),
+        "ANNUITY_INCOME_RATIO": ("AMT_ANNUITY", "AMT_INCOME_TOTAL"),
+        "PAYMENT_RATE": ("AMT_ANNUITY", "AMT_CREDIT"),
+        "EMPLOYED_AGE_RATIO": ("DAYS_EMPLOYED",),
+        "INCOME_PER_PERSON": ("AMT_INCOME_TOTAL", "CNT_FAM_MEMBERS"),
+        "EXT_SOURCE_MEAN": (),
+        "EXT_SOURCE_STD": (),
+    }
+    for feature, inputs in expected.items():
+        if feature in ENGINEERED_FEATURES:
+            assert set(_inputs_of(feature)) == set(inputs), feature
+    # Nothing engineered ever points at a column the advisor may not edit.
+    for feature in ENGINEERED_FEATURES:
+        assert set(_inputs_of(feature)) <= set(EDITABLE_INPUTS)

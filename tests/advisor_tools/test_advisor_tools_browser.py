@@ -1,0 +1,122 @@
+"""The advisor-tools panels in headless Chromium: what-if, similar clients, decision log.
+
+Run with ``pytest --headless``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from credit_dashboard.config import APPLICANTS_TABLE, Settings
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path: Path, monkeypatch):
+    from credit_dashboard.app import create_app
+    from credit_dashboard.pages import advisor_tools
+
+    monkeypatch.setenv("CREDIT_DECISIONS_DB", str(tmp_path / "decisions.sqlite3"))
+    settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)
+    return create_app(settings, extensions=[advisor_tools])
+
+
+@pytest.fixture(scope="module")
+def client_id(small_data_dir: Path) -> int:
+    return int(pd.read_parquet(small_data_dir / APPLICANTS_TABLE)["SK_ID_CURR"].iloc[3])
+
+
+def _field(dash_duo, column: str):
+    return dash_duo.find_element(f'input[id*="at-whatif-input"][id*="{column}"]')
+
+
+def _type(dash_duo, column: str, text: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    element = _field(dash_duo, column)
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.BACKSPACE)
+    element.send_keys(text, Keys.ENTER)
+
+
+def _click(dash_duo, element) -> None:
+    # Scroll it to the middle of the window first, instantly: Bootstrap makes scrolling smooth,
+    # and a click during the animation lands on whatever is passing under the pointer.
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
+def _open_client(dash_duo, app, client_id: int) -> None:
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?client={client_id}")
+    dash_duo.wait_for_element("#at-whatif-unchanged", timeout=TIMEOUT)
+
+
+def test_whatif_edit_invalid_and_reset(dash_duo, tools_app, client_id: int) -> None:
+    _open_client(dash_duo, tools_app, client_id)
+    services = tools_app.server.config["CREDIT_SERVICES"]
+    row = services.scoring.applicant_row(client_id)
+    credit = float(row["AMT_CREDIT"].iloc[0])
+    assert float(_field(dash_duo, "AMT_CREDIT").get_attribute("value")) == credit
+
+    # Edit a value: the new score, decision, gauge and waterfall appear beside the original.
+    _type(dash_duo, "AMT_CREDIT", str(int(credit * 2)))
+    dash_duo.wait_for_contains_text("#at-whatif-difference", "Probability of default", TIMEOUT)
+    graphs = dash_duo.find_elements("#at-whatif-result .js-plotly-plot")
+    assert len(graphs) == 4  # gauge + waterfall, original and simulated
+    dash_duo.wait_for_contains_text("#at-whatif-result", "Simulated", TIMEOUT)
+
+    # An invalid value: a message beside the field, and no re-score.
+    _type(dash_duo, "AMT_CREDIT", "-5")
+    dash_duo.wait_for_element("#at-whatif-invalid", timeout=TIMEOUT)
+    feedback = dash_duo.find_element('div[id*="at-whatif-feedback"][id*="AMT_CREDIT"]')
+    assert "positive" in feedback.text
+    assert not dash_duo.find_elements("#at-whatif-difference")
+    # Dash 4 puts the className on the input's container: the field is outlined in red.
+    container = _field(dash_duo, "AMT_CREDIT").find_element("xpath", "..")
+    assert "is-invalid" in container.get_attribute("class")
+
+    # Reset: the client's real values come back and nothing is simulated.
+    _click(dash_duo, dash_duo.find_element("#at-whatif-reset"))
+    dash_duo.wait_for_element("#at-whatif-unchanged", timeout=TIMEOUT)
+    assert float(_field(dash_duo, "AMT_CREDIT").get_attribute("value")) == credit
+    assert dash_duo.find_element('div[id*="at-whatif-feedback"][id*="AMT_CREDIT"]').text == ""
+    assert dash_duo.get_logs() == []
+
+
+def test_similar_clients_are_listed(dash_duo, tools_app, client_id: int) -> None:
+    _open_client(dash_duo, tools_app, client_id)
+    dash_duo.wait_for_contains_text(
+        "#at-neighbours-summary", "similar past clients defaulted", TIMEOUT
+    )
+    rows = dash_duo.find_elements("#at-neighbours tbody tr")
+    assert len(rows) == 10
+    assert all(("repaid" in r.text) or ("defaulted" in r.text) for r in rows)
+
+
+def test_recorded_decision_shows_in_the_history_after_reload(
+    dash_duo, tools_app, client_id: int
+) -> None:
+    _open_client(dash_duo, tools_app, client_id)
+    dash_duo.wait_for_contains_text("#at-decision-history", "No decision recorded yet", TIMEOUT)
+    dash_duo.find_element("#at-decision-choice label:nth-of-type(1)")  # the radio items exist
+    refuse = dash_duo.driver.find_element(
+        "xpath", "//*[@id='at-decision-choice']//label[normalize-space()='Refuse']"
+    )
+    _click(dash_duo, refuse)
+    dash_duo.find_element("#at-decision-reason").send_keys("Browser test: income not proven")
+    _click(dash_duo, dash_duo.find_element("#at-decision-submit"))
+    dash_duo.wait_for_element("#at-decision-recorded", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#at-history-table", "income not proven", TIMEOUT)
+
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#at-history-table", "income not proven", TIMEOUT)
+    assert "refuse" in dash_duo.find_element("#at-history-table").text

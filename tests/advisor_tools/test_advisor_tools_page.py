@@ -1,0 +1,138 @@
+"""The advisor-tools extension in the real app (small trained model): wiring, views, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from credit_dashboard.config import APPLICANTS_TABLE, Settings
+
+
+@pytest.fixture(scope="module")
+def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
+    from credit_dashboard.app import create_app
+    from credit_dashboard.pages import advisor_tools
+
+    db = tmp_path_factory.mktemp("decisions") / "decisions.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDIT_DECISIONS_DB", str(db))
+        settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)
+        app = create_app(settings, extensions=[advisor_tools])
+    return app
+
+
+@pytest.fixture(scope="module")
+def services(tools_app):
+    return tools_app.server.config["CREDIT_SERVICES"]
+
+
+@pytest.fixture(scope="module")
+def client_id(small_data_dir: Path) -> int:
+    return int(pd.read_parquet(small_data_dir / APPLICANTS_TABLE)["SK_ID_CURR"].iloc[3])
+
+
+def test_register_adds_three_panels_and_shared_objects(services) -> None:
+    from credit_dashboard.decisions import DecisionStore
+    from credit_dashboard.neighbours import NeighbourIndex
+
+    assert len(services.advisor_panels) == 3
+    assert isinstance(services.extras["neighbour_index"], NeighbourIndex)
+    assert isinstance(services.extras["decision_store"], DecisionStore)
+    inputs = services.extras["whatif_inputs"]
+    assert 1 <= len(inputs) <= 8
+    assert not any(c.startswith("EXT_SOURCE") for c in inputs)
+    assert "neighbour_index" in services.timings
+
+
+def test_simulated_original_equals_the_page_score(services, client_id: int) -> None:
+    # The what-if scores the modified row through score_record; with no edit it must give
+    # exactly the score the page shows (score_client), or every "difference" would be noise.
+    from credit_dashboard.pages.advisor_tools import _record_of
+
+    scoring = services.scoring
+    row = scoring.applicant_row(client_id)
+    shown = scoring.score_client(client_id)
+    again = scoring.score_record(_record_of(row))
+    assert again.default_probability == pytest.approx(shown.default_probability, abs=1e-9)
+    assert [c.feature for c in again.contributions] == [c.feature for c in shown.contributions]
+
+
+def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client_id: int) -> None:
+    from credit_dashboard.pages.advisor_tools import _record_of, difference_text
+    from credit_dashboard.whatif import apply_edits, compare
+
+    scoring = services.scoring
+    row = scoring.applicant_row(client_id)
+    credit = float(row["AMT_CREDIT"].iloc[0])
+    check = apply_edits(row, {"AMT_CREDIT": credit * 2})
+    assert check.ok, check.errors
+    simulated = scoring.score_record(_record_of(check.row))
+    direct = scoring.model.default_probability(check.row)[0]
+    assert simulated.default_probability == pytest.approx(direct, abs=1e-6)
+    model_level = compare(scoring.model, row, check.row, check.changed)
+    assert model_level.modified.default_probability == pytest.approx(direct, abs=1e-6)
+    # Doubling the credit changes the credit ratios the pipeline derives (never patched by hand).
+    moved = set(model_level.contribution_changes["feature"])
+    assert moved & {"AMT_CREDIT", "CREDIT_INCOME_RATIO", "PAYMENT_RATE"}
+    original = scoring.score_client(client_id)
+    assert "Probability of default" in difference_text(original, simulated)
+
+
+def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
+    from credit_dashboard.whatif import SEARCHABLE_INPUTS, apply_edits, threshold_crossing
+
+    model = services.scoring.model
+    applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).head(300)
+    p = model.default_probability(applicants)
+    # Clients near the threshold, on both sides: some input should flip their decision.
+    near = applicants[abs(p - model.decision_threshold) < 0.3 * model.decision_threshold]
+    found = 0
+    for position in range(min(len(near), 4)):
+        row = near.iloc[[position]]
+        for column in SEARCHABLE_INPUTS:
+            crossing = threshold_crossing(model, row, column)
+            if not crossing.found:
+                assert crossing.decision is None and crossing.edits() == {}
+                continue
+            found += 1
+            check = apply_edits(row, crossing.edits())
+            assert check.ok, check.errors
+            refused = model.default_probability(check.row)[0] >= model.decision_threshold
+            assert crossing.decision == ("refuse" if refused else "grant"), (column, crossing)
+            assert crossing.decision != crossing.original_decision, (column, crossing)
+    assert len(near) == 0 or found > 0, "no input flips any client near the threshold"
+
+
+def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
+    from credit_dashboard.pages.advisor_tools import neighbours_view
+
+    index = services.extras["neighbour_index"]
+    answer = index.query(services.scoring.applicant_row(client_id), k=10)
+    assert answer.k == 10
+    assert answer.neighbours["default_probability"].between(0, 1).all()
+    view = neighbours_view(answer)
+    text = str(view)
+    assert "similar past clients defaulted" in text
+
+
+def test_csv_export_route(tools_app, services, client_id: int) -> None:
+    store = services.extras["decision_store"]
+    result = services.scoring.score_client(client_id)
+    store.record(
+        client_id,
+        result.decision,
+        user="tester",
+        model_version=result.model_version,
+        default_probability=result.default_probability,
+        decision_threshold=result.decision_threshold,
+    )
+    response = tools_app.server.test_client().get("/advisor-tools/decisions.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[-1]["client_id"] == str(client_id) and rows[-1]["user"] == "tester"
