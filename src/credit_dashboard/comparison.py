@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
 from credit_dashboard.labels import display_scale, format_value, is_categorical
@@ -78,7 +79,9 @@ def to_display(feature: str, values: np.ndarray) -> np.ndarray:
 
 
 def summarise_category(feature: str, values: pd.Series, target: pd.Series) -> CategorySummary:
-    keys = values.map(lambda v: MISSING_CATEGORY if _missing(v) else _category_key(feature, v))
+    keys = values.astype(object).map(
+        lambda v: MISSING_CATEGORY if _missing(v) else _category_key(feature, v)
+    )
     grouped = target.groupby(keys.to_numpy()).agg(["mean", "size"]).sort_values(
         "size", ascending=False
     )
@@ -142,7 +145,7 @@ def _missing(value: object) -> bool:
 
 def summarise(feature: str, values: pd.Series, target: pd.Series) -> Summary:
     """The right summary for one feature: category rates or a histogram."""
-    if is_categorical(feature) or values.dtype == object:
+    if is_categorical(feature) or not is_numeric_dtype(values):
         return summarise_category(feature, values, target)
     if values.nunique(dropna=True) <= FEW_VALUES:
         return summarise_category(feature, values, target)
@@ -201,7 +204,7 @@ def build_comparison(
         raise ValueError(f"history values lack the features {missing}")
     target = pd.Series(np.asarray(target, dtype=int), index=values.index)
     summaries = {f: summarise(f, values[f], target) for f in features}
-    typical = {f: _median(f, values[f]) for f in features if values[f].dtype != object}
+    typical = {f: _median(f, values[f]) for f in features if is_numeric_dtype(values[f])}
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(values), size=min(sample_size, len(values)), replace=False)
     sample = values.iloc[np.sort(chosen)][list(features)].copy()

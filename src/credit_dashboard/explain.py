@@ -16,7 +16,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
-from credit_dashboard.labels import display_scale, feature_label, format_value, is_missing
+from credit_dashboard.labels import (
+    DAYS_COLUMNS,
+    display_scale,
+    feature_label,
+    format_value,
+    is_missing,
+)
+
+#: Dates of events written "... years ago" (not ages or durations).
+EVENT_DAYS_COLUMNS = DAYS_COLUMNS - {"DAYS_BIRTH", "DAYS_EMPLOYED"}
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,17 @@ def reading(item: Contribution, typical: Mapping[str, float] | None = None) -> s
         and number != usual
         and not (item.feature == "DAYS_EMPLOYED" and number == DAYS_EMPLOYED_ANOMALY)
     )
-    if comparable:
+    usual_text = format_value(item.feature, usual) if comparable else ""
+    if comparable and item.feature in EVENT_DAYS_COLUMNS:
+        # "Phone changed 2.0 years ago (usual 0.8 years ago)" reads better than "is high".
+        state = f"{value_text} (usual {usual_text})"
+    elif comparable:
         # Compare on the axis the advisor sees (days before the application become years).
         to_axis, _ = display_scale(item.feature)
         level = "high" if to_axis(number) > to_axis(usual) else "low"
-        usual_text = format_value(item.feature, usual)
         state = f"is {level} ({value_text}; usual {usual_text})"
+    elif item.feature in EVENT_DAYS_COLUMNS:
+        state = value_text
     else:
         state = f"is {value_text}"
     return f"{item.label} {state}: {effect_words(item.contribution)}, {item.contribution:+.2f}"

@@ -22,6 +22,7 @@ import pandas as pd
 from credit_dashboard import validation
 from credit_dashboard.data.schema import ID_COLUMN, TARGET_COLUMN, pandas_dtype
 from credit_dashboard.explain import Contribution, build_contributions
+from credit_dashboard.labels import is_missing
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,8 @@ class ScoringService:
         row = {}
         for column in self._input_columns:
             value = record.get(column)
+            if is_missing(value):  # NaN in a text column would otherwise become the text "nan"
+                value = None
             dtype = pandas_dtype(column)
             if dtype == "object":
                 row[column] = [None if value is None else str(value)]
@@ -196,12 +199,13 @@ class ScoringService:
         return self._score_frame(frame, client_id)
 
     def _score_frame(self, frame: pd.DataFrame, client_id: int | None) -> ClientResult:
-        features = frame.drop(columns=[c for c in (TARGET_COLUMN,) if c in frame.columns])
-        contributions, base_value = self.model.contributions(features)
-        values = self.model.feature_values(features)
+        if TARGET_COLUMN in frame.columns:
+            frame = frame.drop(columns=[TARGET_COLUMN])
+        contributions, base_value = self.model.contributions(frame)
+        values = self.model.feature_values(frame)
         base = float(base_value)
         row = contributions.iloc[0]
-        log_odds = base + float(row.sum())
+        log_odds = base + float(row.to_numpy().sum())
         # The probability comes from the same numbers the explanation shows, so they can never
         # disagree (the contract guarantees base + sum == logit(probability) to 1e-6).
         probability = 1.0 / (1.0 + math.exp(-log_odds))

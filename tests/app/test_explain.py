@@ -67,6 +67,10 @@ def test_readings_compare_with_the_usual_value() -> None:
     assert age.startswith("Age is high (54 years; usual 41 years): lowers the risk")
     assert reading(by_name["CODE_GENDER"]) == "Gender is woman: lowers the risk, -0.60"
     assert "not known" in reading(by_name["FLAG_PHONE"], {"FLAG_PHONE": 0.0})
+    phone = Contribution("DAYS_LAST_PHONE_CHANGE", "Phone changed", -730.5, 0.1)
+    assert reading(phone, {"DAYS_LAST_PHONE_CHANGE": -365.25}) == (
+        "Phone changed 2.0 years ago (usual 1.0 years ago): raises the risk, +0.10"
+    )
 
 
 def test_to_dict_is_json_ready() -> None:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from credit_dashboard.comparison import CategorySummary, NumericSummary
 from credit_dashboard.explain import Contribution, top_contributions
 from credit_dashboard.figures import comparison as comparison_figures
 from credit_dashboard.figures import model_card, palette, score
+
+
+def _fig(function, *args, **kwargs) -> go.Figure:
+    """Call a figure function and validate its dict as Plotly would (an invalid property raises)."""
+    figure = function(*args, **kwargs)
+    assert isinstance(figure, dict) and set(figure) == {"data", "layout"}
+    return go.Figure(figure)
 
 
 def _vlines(figure) -> list[float]:
@@ -21,7 +29,7 @@ def _vlines(figure) -> list[float]:
 
 
 def test_gauge_marks_the_threshold_with_colour_blind_safe_bands() -> None:
-    figure = score.gauge(0.23, 0.09)
+    figure = _fig(score.gauge, 0.23, 0.09)
     indicator = figure.data[0]
     assert math.isclose(indicator.value, 23.0)
     assert math.isclose(indicator.gauge.threshold.value, 9.0)
@@ -50,7 +58,7 @@ def _parts(n: int = 2):
 
 
 def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
-    figure = score.waterfall(_parts(2), base_value=-2.0)
+    figure = _fig(score.waterfall, _parts(2), base_value=-2.0)
     trace = figure.data[0]
     assert trace.orientation == "h"
     assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "total"]
@@ -72,7 +80,7 @@ def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
 
 
 def test_waterfall_without_others_has_no_others_bar() -> None:
-    trace = score.waterfall(_parts(10), base_value=0.0).data[0]
+    trace = _fig(score.waterfall, _parts(10), base_value=0.0).data[0]
     assert not any(name.startswith("All ") for name in trace.y)
     assert len(trace.y) == 6
 
@@ -83,7 +91,7 @@ def test_global_importance_is_sorted_and_labelled() -> None:
         {"feature": "EXT_SOURCE_3", "mean_abs_shap": 0.4},
         {"feature": "DAYS_BIRTH", "mean_abs_shap": 0.2},
     ]
-    trace = score.global_importance(importance, top_n=2).data[0]
+    trace = _fig(score.global_importance, importance, top_n=2).data[0]
     assert list(trace.y) == ["External score 3", "Age"]
     assert list(trace.x) == [0.4, 0.2]
 
@@ -100,7 +108,7 @@ def _numeric_summary() -> NumericSummary:
 
 
 def test_distribution_shows_both_groups_and_marks_the_client() -> None:
-    figure = comparison_figures.distribution(_numeric_summary(), 0.37, "0.37")
+    figure = _fig(comparison_figures.distribution, _numeric_summary(), 0.37, "0.37")
     names = [trace.name for trace in figure.data]
     assert names == ["Repaid (900 clients)", "Defaulted (100 clients)"]
     assert np.allclose(figure.data[0].x, np.linspace(0.05, 0.95, 10))
@@ -111,9 +119,9 @@ def test_distribution_shows_both_groups_and_marks_the_client() -> None:
 
 
 def test_distribution_clips_an_outlying_client_to_the_axis_and_handles_missing() -> None:
-    figure = comparison_figures.distribution(_numeric_summary(), 7.5, "7.5")
+    figure = _fig(comparison_figures.distribution, _numeric_summary(), 7.5, "7.5")
     assert _vlines(figure) == [1.0]
-    missing = comparison_figures.distribution(_numeric_summary(), None, "not known")
+    missing = _fig(comparison_figures.distribution, _numeric_summary(), None, "not known")
     assert _vlines(missing) == []
     assert "This client: not known" in missing.layout.annotations[0].text
 
@@ -121,7 +129,7 @@ def test_distribution_clips_an_outlying_client_to_the_axis_and_handles_missing()
 def test_category_rates_highlight_the_clients_category() -> None:
     summary = CategorySummary("NAME_EDUCATION_TYPE", "Education", ("Secondary", "Higher"),
                               np.array([0.09, 0.05]), np.array([700, 300]), 0.078)
-    figure = comparison_figures.category_default_rate(summary, "Higher")
+    figure = _fig(comparison_figures.category_default_rate, summary, "Higher")
     bar = figure.data[0]
     assert list(bar.x) == ["Secondary", "Higher"]
     assert np.allclose(bar.y, [9.0, 5.0])
@@ -129,7 +137,7 @@ def test_category_rates_highlight_the_clients_category() -> None:
     assert list(bar.marker.pattern.shape) == ["", "/"]
     assert bar.marker.line.width[1] > bar.marker.line.width[0]
     assert math.isclose(figure.layout.shapes[0].y0, 7.8)
-    unknown = comparison_figures.category_default_rate(summary, "Academic degree")
+    unknown = _fig(comparison_figures.category_default_rate, summary, "Academic degree")
     assert list(unknown.data[0].text) == ["", ""]
     assert "no past client" in unknown.layout.annotations[-1].text
 
@@ -138,14 +146,15 @@ def test_bivariate_colours_and_shapes_by_outcome_and_marks_the_client() -> None:
     x = np.arange(6, dtype=float)
     y = x * 2
     defaulted = np.array([0, 1, 0, 0, 1, 0])
-    figure = comparison_figures.bivariate(x, y, defaulted, "Age (years)", "Income", 2.5, 40.0)
+    figure = _fig(comparison_figures.bivariate, x, y, defaulted, "Age (years)", "Income", 2.5,
+                  40.0)
     repaid, bad, client = figure.data
     assert list(repaid.x) == [0, 2, 3, 5] and list(bad.x) == [1, 4]
     assert repaid.marker.symbol != bad.marker.symbol
     assert (client.x[0], client.y[0]) == (2.5, 40.0)
     assert client.marker.symbol == "star"
     assert figure.layout.xaxis.title.text == "Age (years)"
-    no_client = comparison_figures.bivariate(x, y, defaulted, "A", "B", None, 1.0)
+    no_client = _fig(comparison_figures.bivariate, x, y, defaulted, "A", "B", None, 1.0)
     assert len(no_client.data) == 2
 
 
@@ -153,16 +162,17 @@ def test_bivariate_colours_and_shapes_by_outcome_and_marks_the_client() -> None:
 
 
 def test_model_card_curves() -> None:
-    roc = model_card.roc_curve([0, 0.2, 1], [0, 0.7, 1], 0.76)
+    roc = _fig(model_card.roc_curve, [0, 0.2, 1], [0, 0.7, 1], 0.76)
     assert roc.data[1].name == "Model (AUC 0.760)" and list(roc.data[1].y) == [0, 0.7, 1]
-    pr = model_card.pr_curve([0, 0.5, 1], [1, 0.3, 0.08], 0.08)
+    pr = _fig(model_card.pr_curve, [0, 0.5, 1], [1, 0.3, 0.08], 0.08)
     assert pr.data[0].y == (0.08, 0.08) and list(pr.data[1].x) == [0, 0.5, 1]
-    calibration = model_card.calibration_curve([0.05, 0.2], [0.06, 0.18], [500, 100])
+    calibration = _fig(model_card.calibration_curve, [0.05, 0.2], [0.06, 0.18], [500, 100])
     assert list(calibration.data[1].customdata) == [500, 100]
 
 
 def test_cost_curve_marks_the_chosen_threshold() -> None:
-    figure = model_card.cost_vs_threshold([0.0, 0.1, 0.2, 1.0], [1.0, 0.6, 0.7, 1.2], 0.15)
+    figure = _fig(model_card.cost_vs_threshold, [0.0, 0.1, 0.2, 1.0], [1.0, 0.6, 0.7, 1.2],
+                  0.15)
     marker = figure.data[1]
     assert marker.x == (0.15,)
     assert math.isclose(marker.y[0], 0.65)
@@ -170,7 +180,7 @@ def test_cost_curve_marks_the_chosen_threshold() -> None:
 
 
 def test_confusion_matrix_writes_counts_in_words() -> None:
-    figure = model_card.confusion_matrix({"tn": 900, "fp": 50, "fn": 20, "tp": 30})
+    figure = _fig(model_card.confusion_matrix, {"tn": 900, "fp": 50, "fn": 20, "tp": 30})
     heatmap = figure.data[0]
     assert [list(row) for row in heatmap.z] == [[900, 50], [20, 30]]
     assert heatmap.text[1][1] == "30<br>defaulted, refused"

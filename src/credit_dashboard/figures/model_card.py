@@ -5,120 +5,126 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
-from credit_dashboard.figures.palette import ACCENT, CLIENT, REFERENCE, RISK, SAFE, base_layout
-
-
-def _square(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    figure.update_layout(
-        base_layout(
-            height=340,
-            margin={"l": 10, "r": 10, "t": 50, "b": 10},
-            title={"text": title, "font": {"size": 14}},
-            legend={"orientation": "h", "y": -0.25},
-        )
-    )
-    figure.update_xaxes(title_text=x_title, range=[0, 1])
-    figure.update_yaxes(title_text=y_title, range=[0, 1.02])
-    return figure
+from credit_dashboard.figures.palette import (
+    ACCENT,
+    CLIENT,
+    REFERENCE,
+    RISK,
+    SAFE,
+    Figure,
+    axis,
+    base_layout,
+    note,
+    title,
+    vertical_line,
+)
 
 
-def roc_curve(fpr: Sequence[float], tpr: Sequence[float], roc_auc: float) -> go.Figure:
+def _line(x: Sequence[float], y: Sequence[float], name: str, colour: str, dash: str = "solid",
+          width: int = 3, **settings: object) -> dict:
+    return {"type": "scatter", "x": list(x), "y": list(y), "mode": "lines", "name": name,
+            "line": {"color": colour, "dash": dash, "width": width}, **settings}
+
+
+def _chart(
+    data: list[dict], chart_title: str, x_title: str, y_title: str, **layout: object
+) -> Figure:
+    settings: dict = {
+        "height": 340,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "title": title(chart_title),
+        "legend": {"orientation": "h", "y": -0.25},
+        "xaxis": axis(x_title, range=[0, 1]),
+        "yaxis": axis(y_title, range=[0, 1.02]),
+    }
+    settings.update(layout)
+    return {"data": data, "layout": base_layout(**settings)}
+
+
+def roc_curve(fpr: Sequence[float], tpr: Sequence[float], roc_auc: float) -> Figure:
     """ROC curve on the held-out clients, with the diagonal of a coin toss."""
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Coin toss",
-                                line={"color": REFERENCE, "dash": "dash"}))
-    figure.add_trace(go.Scatter(x=list(fpr), y=list(tpr), mode="lines",
-                                name=f"Model (AUC {roc_auc:.3f})",
-                                line={"color": SAFE, "width": 3}))
-    return _square(figure, "ROC curve (held-out clients)", "Good payers wrongly flagged (FPR)",
-                   "Defaulters caught (recall)")
+    return _chart(
+        [_line([0, 1], [0, 1], "Coin toss", REFERENCE, dash="dash", width=2),
+         _line(fpr, tpr, f"Model (AUC {roc_auc:.3f})", SAFE)],
+        "ROC curve (held-out clients)", "Good payers wrongly flagged (FPR)",
+        "Defaulters caught (recall)",
+    )
 
 
 def pr_curve(
     recall: Sequence[float], precision: Sequence[float], default_rate: float | None = None
-) -> go.Figure:
+) -> Figure:
     """Precision-recall curve; the horizontal line is the default rate (a model that guesses)."""
-    figure = go.Figure()
+    data = []
     if default_rate is not None:
-        figure.add_trace(go.Scatter(x=[0, 1], y=[default_rate, default_rate], mode="lines",
-                                    name=f"Guessing ({default_rate:.1%})",
-                                    line={"color": REFERENCE, "dash": "dash"}))
-    figure.add_trace(go.Scatter(x=list(recall), y=list(precision), mode="lines", name="Model",
-                                line={"color": SAFE, "width": 3}))
-    return _square(figure, "Precision-recall curve (held-out clients)",
-                   "Defaulters caught (recall)", "Flagged clients who default (precision)")
+        data.append(_line([0, 1], [default_rate, default_rate], f"Guessing ({default_rate:.1%})",
+                          REFERENCE, dash="dash", width=2))
+    data.append(_line(recall, precision, "Model", SAFE))
+    return _chart(data, "Precision-recall curve (held-out clients)",
+                  "Defaulters caught (recall)", "Flagged clients who default (precision)")
 
 
 def calibration_curve(
     mean_predicted: Sequence[float], observed_rate: Sequence[float], count: Sequence[int]
-) -> go.Figure:
+) -> Figure:
     """Predicted vs observed default rate per probability bin (on the diagonal = calibrated)."""
-    top = max([*mean_predicted, *observed_rate, 0.05])
-    top = min(1.0, float(top) * 1.1)
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Perfectly calibrated",
-                                line={"color": REFERENCE, "dash": "dash"}))
-    figure.add_trace(go.Scatter(
-        x=list(mean_predicted), y=list(observed_rate), mode="lines+markers", name="Model",
-        customdata=list(count), line={"color": ACCENT, "width": 3},
+    top = min(1.0, float(max([*mean_predicted, *observed_rate, 0.05])) * 1.1)
+    model = _line(
+        mean_predicted, observed_rate, "Model", ACCENT, mode="lines+markers",
+        customdata=list(count),
         hovertemplate="predicted %{x:.1%}, observed %{y:.1%} (%{customdata:,} clients)"
                       "<extra></extra>",
-    ))
-    figure = _square(figure, "Calibration (held-out clients)", "Predicted default probability",
-                     "Observed default rate")
-    figure.update_xaxes(range=[0, top], tickformat=".0%")
-    figure.update_yaxes(range=[0, top], tickformat=".0%")
-    return figure
+    )
+    return _chart(
+        [_line([0, top], [0, top], "Perfectly calibrated", REFERENCE, dash="dash", width=2), model],
+        "Calibration (held-out clients)", "Predicted default probability", "Observed default rate",
+        xaxis=axis("Predicted default probability", range=[0, top], tickformat=".0%"),
+        yaxis=axis("Observed default rate", range=[0, top], tickformat=".0%"),
+    )
 
 
 def cost_vs_threshold(
     thresholds: Sequence[float], normalised_cost: Sequence[float], chosen_threshold: float
-) -> go.Figure:
+) -> Figure:
     """Business cost (10 x missed defaulter + 1 x refused good payer, normalised) per threshold,
     with the chosen threshold marked."""
-    figure = go.Figure(go.Scatter(x=list(thresholds), y=list(normalised_cost), mode="lines",
-                                  name="Business cost", line={"color": RISK, "width": 3}))
     cost_at_choice = float(np.interp(chosen_threshold, thresholds, normalised_cost))
-    figure.add_trace(go.Scatter(
-        x=[chosen_threshold], y=[cost_at_choice], mode="markers", name="Chosen threshold",
-        marker={"color": CLIENT, "symbol": "diamond", "size": 12},
-    ))
-    figure.add_vline(x=chosen_threshold, line={"color": CLIENT, "dash": "dash", "width": 1},
-                     annotation_text=f"chosen {chosen_threshold:.3f}",
-                     annotation_position="top right")
-    figure.update_layout(
-        base_layout(height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                    title={"text": "Business cost by threshold", "font": {"size": 14}},
-                    legend={"orientation": "h", "y": -0.25})
+    marker = {"type": "scatter", "x": [chosen_threshold], "y": [cost_at_choice],
+              "mode": "markers", "name": "Chosen threshold",
+              "marker": {"color": CLIENT, "symbol": "diamond", "size": 12}}
+    return _chart(
+        [_line(thresholds, normalised_cost, "Business cost", RISK), marker],
+        "Business cost by threshold", "Decision threshold (refuse above)",
+        "Normalised business cost",
+        yaxis=axis("Normalised business cost"),
+        shapes=[vertical_line(chosen_threshold, width=1)],
+        annotations=[note(f"chosen {chosen_threshold:.3f}", x=chosen_threshold, xref="x",
+                          xanchor="left", yanchor="top")],
     )
-    figure.update_xaxes(title_text="Decision threshold (refuse above)", range=[0, 1])
-    figure.update_yaxes(title_text="Normalised business cost")
-    return figure
 
 
-def confusion_matrix(matrix: Mapping[str, int]) -> go.Figure:
+def confusion_matrix(matrix: Mapping[str, int]) -> Figure:
     """Held-out clients by outcome and decision at the chosen threshold, with counts written in."""
     tn, fp, fn, tp = (int(matrix[k]) for k in ("tn", "fp", "fn", "tp"))
-    z = [[tn, fp], [fn, tp]]
-    text = [
-        [f"{tn:,}<br>repaid, granted", f"{fp:,}<br>repaid, refused"],
-        [f"{fn:,}<br>defaulted, granted", f"{tp:,}<br>defaulted, refused"],
-    ]
-    figure = go.Figure(go.Heatmap(
-        z=z, x=["Granted", "Refused"], y=["Repaid", "Defaulted"], text=text,
-        texttemplate="%{text}", colorscale=[[0, "#f7fbff"], [1, SAFE]], showscale=False,
-        hoverinfo="skip",
-    ))
-    figure.update_layout(
-        base_layout(height=300, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                    title={"text": "Decisions at the threshold (held-out clients)",
-                           "font": {"size": 14}})
+    heatmap = {
+        "type": "heatmap",
+        "z": [[tn, fp], [fn, tp]],
+        "x": ["Granted", "Refused"],
+        "y": ["Repaid", "Defaulted"],
+        "text": [
+            [f"{tn:,}<br>repaid, granted", f"{fp:,}<br>repaid, refused"],
+            [f"{fn:,}<br>defaulted, granted", f"{tp:,}<br>defaulted, refused"],
+        ],
+        "texttemplate": "%{text}",
+        "colorscale": [[0, "#f7fbff"], [1, SAFE]],
+        "showscale": False,
+        "hoverinfo": "skip",
+    }
+    return _chart(
+        [heatmap], "Decisions at the threshold (held-out clients)", "Decision", "Actual outcome",
+        height=300, xaxis=axis("Decision"), yaxis=axis("Actual outcome", autorange="reversed"),
     )
-    figure.update_xaxes(title_text="Decision", side="bottom")
-    figure.update_yaxes(title_text="Actual outcome", autorange="reversed")
-    return figure
 
 
 CV_COLUMNS: tuple[tuple[str, str], ...] = (

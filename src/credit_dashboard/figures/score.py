@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import plotly.graph_objects as go
-
 from credit_dashboard.explain import TopContributions
 from credit_dashboard.figures.palette import (
     CLIENT,
@@ -15,7 +13,11 @@ from credit_dashboard.figures.palette import (
     RISK_LIGHT,
     SAFE,
     SAFE_LIGHT,
+    Figure,
+    axis,
     base_layout,
+    note,
+    title,
 )
 from credit_dashboard.labels import feature_label
 
@@ -35,49 +37,48 @@ def gauge_axis_max(decision_threshold: float) -> float:
     return min(1.0, max(0.5, math.ceil(round(decision_threshold * 30, 9)) / 10))
 
 
-def gauge(default_probability: float, decision_threshold: float) -> go.Figure:
+def gauge(default_probability: float, decision_threshold: float) -> Figure:
     """Default probability on a dial: blue band below the threshold, vermillion above, a black mark
     at the threshold. The decision itself is written next to the dial by the page."""
     top = gauge_axis_max(decision_threshold) * 100
     threshold = decision_threshold * 100
-    figure = go.Figure(
-        go.Indicator(
-            mode="gauge+number",
-            value=default_probability * 100,
-            number={"suffix": " %", "valueformat": ".1f"},
-            title={"text": "Probability of default"},
-            gauge={
-                "axis": {"range": [0, top], "ticksuffix": " %"},
-                "bar": {"color": "#333333", "thickness": 0.3},
-                "steps": [
-                    {"range": [0, threshold], "color": SAFE_LIGHT},
-                    {"range": [threshold, top], "color": RISK_LIGHT},
-                ],
-                "threshold": {
-                    "line": {"color": CLIENT, "width": 4},
-                    "thickness": 0.9,
-                    "value": threshold,
-                },
+    indicator = {
+        "type": "indicator",
+        "mode": "gauge+number",
+        "value": default_probability * 100,
+        "number": {"suffix": " %", "valueformat": ".1f"},
+        "title": {"text": "Probability of default"},
+        "gauge": {
+            "axis": {"range": [0, top], "ticksuffix": " %"},
+            "bar": {"color": "#333333", "thickness": 0.3},
+            "steps": [
+                {"range": [0, threshold], "color": SAFE_LIGHT},
+                {"range": [threshold, top], "color": RISK_LIGHT},
+            ],
+            "threshold": {
+                "line": {"color": CLIENT, "width": 4},
+                "thickness": 0.9,
+                "value": threshold,
             },
-        )
-    )
-    figure.add_annotation(
-        text=f"threshold {threshold:.1f} %: grant below, refuse above",
-        x=0.5,
-        y=-0.08,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-    )
-    figure.update_layout(base_layout(height=260, margin={"l": 30, "r": 30, "t": 50, "b": 30}))
-    return figure
+        },
+    }
+    return {
+        "data": [indicator],
+        "layout": base_layout(
+            height=260,
+            margin={"l": 30, "r": 30, "t": 50, "b": 30},
+            annotations=[
+                note(f"threshold {threshold:.1f} %: grant below, refuse above", y=-0.08)
+            ],
+        ),
+    }
 
 
 def _probability(log_odds: float) -> float:
     return 1.0 / (1.0 + math.exp(-log_odds))
 
 
-def waterfall(parts: TopContributions, base_value: float) -> go.Figure:
+def waterfall(parts: TopContributions, base_value: float) -> Figure:
     """How the average client's risk becomes this client's, one bar per feature (log-odds axis).
 
     Log-odds because contributions add up exactly there; the average and final probabilities are
@@ -102,63 +103,55 @@ def waterfall(parts: TopContributions, base_value: float) -> go.Figure:
     values.append(final)
     measures.append("total")
     hover.append(f"This client: {_probability(final):.1%} probability of default")
-
-    figure = go.Figure(
-        go.Waterfall(
-            orientation="h",
-            y=names,
-            x=values,
-            measure=measures,
-            base=0,
-            hovertext=hover,
-            hoverinfo="text",
-            increasing={"marker": {"color": RISK}},
-            decreasing={"marker": {"color": SAFE}},
-            totals={"marker": {"color": NEUTRAL}},
-            connector={"line": {"color": "#cccccc", "width": 1}},
-        )
-    )
-    figure.update_layout(
-        base_layout(
+    trace = {
+        "type": "waterfall",
+        "orientation": "h",
+        "y": names,
+        "x": values,
+        "measure": measures,
+        "base": 0,
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "increasing": {"marker": {"color": RISK}},
+        "decreasing": {"marker": {"color": SAFE}},
+        "totals": {"marker": {"color": NEUTRAL}},
+        "connector": {"line": {"color": "#cccccc", "width": 1}},
+    }
+    return {
+        "data": [trace],
+        "layout": base_layout(
             height=120 + 28 * len(names),
             margin={"l": 10, "r": 20, "t": 50, "b": 50},
-            title={
-                "text": (
-                    f"From the average client ({_probability(base_value):.1%}) "
-                    f"to this client ({_probability(final):.1%})"
-                ),
-                "font": {"size": 14},
-            },
+            title=title(
+                f"From the average client ({_probability(base_value):.1%}) "
+                f"to this client ({_probability(final):.1%})"
+            ),
             showlegend=False,
-        )
-    )
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    figure.update_xaxes(title_text=RISK_AXIS_TITLE, zeroline=True)
-    return figure
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis=axis(RISK_AXIS_TITLE, zeroline=True),
+        ),
+    }
 
 
-def global_importance(
-    importance: Sequence[Mapping[str, object]], top_n: int = 15
-) -> go.Figure:
+def global_importance(importance: Sequence[Mapping[str, object]], top_n: int = 15) -> Figure:
     """The model's most influential features overall (mean absolute contribution), largest first."""
     rows = sorted(importance, key=lambda r: -float(r["mean_abs_shap"]))  # type: ignore[arg-type]
     rows = rows[:top_n]
-    figure = go.Figure(
-        go.Bar(
-            orientation="h",
-            y=[feature_label(str(r["feature"])) for r in rows],
-            x=[float(r["mean_abs_shap"]) for r in rows],  # type: ignore[arg-type]
-            marker={"color": SAFE},
-            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        base_layout(
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "y": [feature_label(str(r["feature"])) for r in rows],
+        "x": [float(r["mean_abs_shap"]) for r in rows],  # type: ignore[arg-type]
+        "marker": {"color": SAFE},
+        "hovertemplate": "%{y}: %{x:.3f}<extra></extra>",
+    }
+    return {
+        "data": [trace],
+        "layout": base_layout(
             height=120 + 24 * len(rows),
-            title={"text": "What the model looks at most, over all clients", "font": {"size": 14}},
+            title=title("What the model looks at most, over all clients"),
             margin={"l": 10, "r": 20, "t": 50, "b": 50},
-        )
-    )
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    figure.update_xaxes(title_text="Average size of the effect on the risk score (log-odds)")
-    return figure
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis=axis("Average size of the effect on the risk score (log-odds)"),
+        ),
+    }

@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, quote
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, ctx, html, no_update
 
 from credit_dashboard.comparison import NumericSummary, client_category, to_display
 from credit_dashboard.explain import reading, top_contributions
 from credit_dashboard.figures.comparison import bivariate, category_default_rate, distribution
+from credit_dashboard.figures.palette import Figure
 from credit_dashboard.figures.score import gauge, waterfall
 from credit_dashboard.labels import display_scale, format_value
 from credit_dashboard.pages.advisor import layout as ids
@@ -65,9 +65,9 @@ class ClientView:
 
     header: str
     profile: html.Dl
-    gauge: go.Figure
+    gauge: Figure
     decision: html.Div
-    waterfall: go.Figure
+    waterfall: Figure
     readings: list[html.Li]
     compare_feature: str | None
     scatter_x: str | None
@@ -137,7 +137,7 @@ def _client_value(result: ClientResult, feature: str) -> object:
     return None
 
 
-def comparison_figure(services: AppServices, result: ClientResult, feature: str) -> go.Figure:
+def comparison_figure(services: AppServices, result: ClientResult, feature: str) -> Figure:
     """Where this client stands among past repaid and defaulted clients on one feature."""
     summary = services.comparison.summaries[feature]
     value = _client_value(result, feature)
@@ -151,7 +151,7 @@ def comparison_figure(services: AppServices, result: ClientResult, feature: str)
 
 def bivariate_figure(
     services: AppServices, result: ClientResult, x_feature: str, y_feature: str
-) -> go.Figure:
+) -> Figure:
     """Past clients on two features with this client marked."""
     sample = services.comparison.sample
     target = sample[services.comparison.target_column].to_numpy()
@@ -252,7 +252,7 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         Input(ids.COMPARE_FEATURE, "value"),
         Input(ids.CLIENT_STORE, "data"),
     )
-    def show_comparison(feature: str | None, client_text: str | None) -> go.Figure:
+    def show_comparison(feature: str | None, client_text: str | None) -> Figure:
         result = _scored(client_text)
         if result is None or feature not in services.comparison.summaries:
             return no_update
@@ -264,7 +264,7 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         Input(ids.SCATTER_Y, "value"),
         Input(ids.CLIENT_STORE, "data"),
     )
-    def show_bivariate(x: str | None, y: str | None, client_text: str | None) -> go.Figure:
+    def show_bivariate(x: str | None, y: str | None, client_text: str | None) -> Figure:
         result = _scored(client_text)
         numeric = services.comparison.numeric_features()
         if result is None or x not in numeric or y not in numeric:

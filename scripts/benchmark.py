@@ -1,0 +1,261 @@
+"""Benchmark the dashboard on the full default data: prints figures, asserts nothing.
+
+1. Start-up: starts ``python -m credit_dashboard`` in a subprocess and polls until the advisor page
+   answers, then asks the advisor page's main callback for one client (as the browser would) and
+   reports when the first explained client came back.
+2. Per-client latency of the advisor page's computations, server-side, over many random clients:
+   the very functions the callbacks call (score + explanation, profile, gauge, waterfall, readings,
+   comparison, bivariate plot), cache bypassed, next to the floor (the model's own predict +
+   contributions for the same row) as a ratio.
+3. Peak RSS of the app process (VmHWM) after it served some clients.
+
+Usage: ``.venv/bin/python scripts/benchmark.py [--clients 300] [--data data]
+[--artifacts artifacts]``
+Targets (issue 4): first explained client <= 5 s after start, p95 <= 30 ms and <= 3x the floor,
+RSS <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_S = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _post_json(url: str, payload: dict, timeout: float = 30.0) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _client_callback(base: str) -> dict:
+    """The advisor page's main callback (input: the client store) from Dash's dependency list."""
+    status, body = _get(f"{base}/_dash-dependencies")
+    if status != 200:
+        raise RuntimeError(f"/_dash-dependencies answered {status}")
+    for callback in json.loads(body):
+        inputs = [f"{i['id']}.{i['property']}" for i in callback["inputs"]]
+        if inputs == ["advisor-client-id.data"] and "client-gauge.figure" in callback["output"]:
+            return callback
+    raise RuntimeError("the advisor page's client callback was not found")
+
+
+def _explain_over_http(base: str, callback: dict, client_id: str) -> int:
+    outputs = []
+    for part in callback["output"].strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        outputs.append({"id": component, "property": prop})
+    payload = {
+        "output": callback["output"],
+        "outputs": outputs,
+        "inputs": [{"id": "advisor-client-id", "property": "data", "value": client_id}],
+        "changedPropIds": ["advisor-client-id.data"],
+        "state": [],
+    }
+    status, body = _post_json(f"{base}/_dash-update-component", payload)
+    if status != 200 or b"client-gauge" not in body:
+        raise RuntimeError(f"the client callback answered {status}: {body[:200]!r}")
+    return len(body)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) -> dict:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CREDIT_DATA_DIR": str(data_dir),
+        "CREDIT_ARTIFACTS_DIR": str(artifacts_dir),
+        "CREDIT_HOST": "127.0.0.1",
+        "PORT": str(port),
+        # Logins are measured by the security suite; here the pages themselves are timed.
+        "CREDIT_AUTH_DISABLED": "1",
+    }
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "credit_dashboard"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first_page = None
+        while time.perf_counter() - started < STARTUP_TIMEOUT_S:
+            if process.poll() is not None:
+                raise RuntimeError(f"the app stopped during start-up:\n{process.stderr.read()}")
+            try:
+                status, _ = _get(f"{base}/", timeout=2)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if status == 200:
+                first_page = time.perf_counter() - started
+                break
+            time.sleep(0.05)
+        if first_page is None:
+            raise RuntimeError(f"no page after {STARTUP_TIMEOUT_S} s")
+        callback = _client_callback(base)
+        _explain_over_http(base, callback, client_ids[0])
+        first_client = time.perf_counter() - started
+        http_ms = []
+        for client_id in client_ids[1:51]:
+            tick = time.perf_counter()
+            _explain_over_http(base, callback, client_id)
+            http_ms.append((time.perf_counter() - tick) * 1000)
+        return {
+            "first_page_s": first_page,
+            "first_client_s": first_client,
+            "http_p50_ms": statistics.median(http_ms),
+            "peak_rss_mb": _peak_rss_mb(process.pid),
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed: int) -> dict:
+    """Time the advisor page's computations in-process, cache bypassed, next to the floor."""
+    import plotly.utils
+
+    from credit_dashboard.config import Settings
+    from credit_dashboard.pages.advisor.callbacks import (
+        bivariate_figure,
+        client_view,
+        comparison_figure,
+    )
+    from credit_dashboard.services import load_services
+
+    services = load_services(Settings(data_dir=data_dir, artifacts_dir=artifacts_dir))
+    scoring = services.scoring
+    model = scoring.model
+    ids = services.applicants["SK_ID_CURR"].to_numpy()
+    chosen = np.random.default_rng(seed).choice(ids, size=n_clients, replace=False)
+
+    def page(client_id: int) -> int:
+        result = scoring.score_client(client_id, use_cache=False)
+        row = scoring.applicant_row(client_id).iloc[0]
+        view = client_view(services, result, row)
+        compare = comparison_figure(services, result, view.compare_feature)
+        scatter = bivariate_figure(services, result, view.scatter_x, view.scatter_y)
+        outputs = [view.profile, view.gauge, view.decision, view.waterfall, view.readings,
+                   compare, scatter]
+        # What Dash does before answering: the outputs as JSON.
+        return len(json.dumps(outputs, cls=plotly.utils.PlotlyJSONEncoder))
+
+    def floor(client_id: int) -> None:
+        row = scoring.applicant_row(client_id)
+        model.default_probability(row)
+        model.contributions(row)
+
+    for client_id in chosen[:10]:  # warm-up (first calls import and allocate)
+        page(client_id)
+        floor(client_id)
+    page_ms, floor_ms = [], []
+    for client_id in chosen:
+        tick = time.perf_counter()
+        floor(client_id)
+        floor_ms.append((time.perf_counter() - tick) * 1000)
+        tick = time.perf_counter()
+        page(client_id)
+        page_ms.append((time.perf_counter() - tick) * 1000)
+    return {
+        "n": len(chosen),
+        "page_p50": float(np.percentile(page_ms, 50)),
+        "page_p95": float(np.percentile(page_ms, 95)),
+        "floor_p50": float(np.percentile(floor_ms, 50)),
+        "floor_p95": float(np.percentile(floor_ms, 95)),
+        "n_applicants": len(ids),
+        "n_history": len(services.history),
+        "startup_steps": services.timings,
+        "ids": [str(i) for i in chosen],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data")
+    parser.add_argument("--artifacts", type=Path, default=ROOT / "artifacts")
+    parser.add_argument("--clients", type=int, default=300, help="random clients timed (>= 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    missing = [p for p in (args.data / "application_train.parquet",
+                           args.data / "application_test.parquet",
+                           args.artifacts / "model.joblib") if not p.is_file()]
+    if missing:
+        print("missing: " + ", ".join(str(p) for p in missing))
+        print("create them first: bash scripts/run.sh (or scripts/make_data.py, then "
+              "scripts/train.py), then run this again")
+        return 1
+
+    print(f"per-client latency over {args.clients} random clients (in-process, cache bypassed)...")
+    per_client = measure_per_client(args.data, args.artifacts, args.clients, args.seed)
+    print("start-up of the app in a subprocess...")
+    startup = measure_startup(args.data, args.artifacts, per_client["ids"])
+
+    ratio_p50 = per_client["page_p50"] / per_client["floor_p50"]
+    ratio_p95 = per_client["page_p95"] / per_client["floor_p95"]
+    steps = ", ".join(f"{k} {v:.2f}s" for k, v in per_client["startup_steps"].items())
+    print()
+    print(f"data: {per_client['n_history']:,} past clients, "
+          f"{per_client['n_applicants']:,} applicants")
+    print(f"start-up steps (in-process load_services): {steps}")
+    print(f"start-up to first served page:        {startup['first_page_s']:6.2f} s")
+    print(f"first explained client after start:   {startup['first_client_s']:6.2f} s"
+          "   (target <= 5 s)")
+    print(f"advisor page per client, server-side: p50 {per_client['page_p50']:6.1f} ms   "
+          f"p95 {per_client['page_p95']:6.1f} ms   (target p95 <= 30 ms)")
+    print(f"floor (predict + contributions):      p50 {per_client['floor_p50']:6.1f} ms   "
+          f"p95 {per_client['floor_p95']:6.1f} ms")
+    print(f"ratio to the floor:                   p50 {ratio_p50:6.2f} x    "
+          f"p95 {ratio_p95:6.2f} x    (target <= 3 x)")
+    print(f"client callback over HTTP (50 clients, cached only if repeated): "
+          f"p50 {startup['http_p50_ms']:.1f} ms")
+    print(f"peak RSS of the app process:          {startup['peak_rss_mb']:6.0f} MB"
+          "   (target <= 1536 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The app factory: start-up checks, routes, pages, the extension hook, the advisor views."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+from dash import html
+
+from credit_dashboard.comparison import CategorySummary, NumericSummary
+from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE, Settings
+from credit_dashboard.data.schema import ID_COLUMN
+from credit_dashboard.pages.advisor import callbacks as advisor
+from credit_dashboard.services import StartupError, load_services
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _find(component, wanted_id: str):
+    """The component with ``id == wanted_id`` in a layout tree, or None."""
+    if getattr(component, "id", None) == wanted_id:
+        return component
+    children = getattr(component, "children", None)
+    if children is None:
+        return None
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        found = _find(child, wanted_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    children = getattr(component, "children", None)
+    if isinstance(children, (list, tuple)):
+        return " ".join(_text(c) for c in children)
+    return _text(children)
+
+
+def test_importing_the_app_module_needs_no_artifacts() -> None:
+    import credit_dashboard.app as app_module
+
+    assert app_module._server is None
+
+
+def test_missing_artifacts_stop_with_the_file_and_command(tmp_path: Path, small_data_dir) -> None:
+    with pytest.raises(StartupError) as caught:
+        load_services(Settings(data_dir=small_data_dir, artifacts_dir=tmp_path))
+    message = str(caught.value)
+    assert str(tmp_path) in message and "train" in message
+
+
+def test_missing_tables_stop_with_the_file_and_command(tmp_path: Path, small_artifacts_dir) -> None:
+    with pytest.raises(StartupError) as caught:
+        load_services(Settings(data_dir=tmp_path, artifacts_dir=small_artifacts_dir))
+    message = str(caught.value)
+    assert "application_test.parquet" in message and "make_data.py" in message
+
+
+def test_tampered_model_is_refused(tmp_path: Path, small_data_dir, small_artifacts_dir) -> None:
+    for name in (MODEL_FILE, MODEL_CARD_FILE):
+        shutil.copy(small_artifacts_dir / name, tmp_path / name)
+    with (tmp_path / MODEL_FILE).open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(StartupError, match=MODEL_FILE):
+        load_services(Settings(data_dir=small_data_dir, artifacts_dir=tmp_path))
+
+
+def test_cli_exits_with_one_readable_line(tmp_path: Path) -> None:
+    env = {**os.environ, "CREDIT_DATA_DIR": str(tmp_path), "CREDIT_ARTIFACTS_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "credit_dashboard"], env=env, capture_output=True, text=True,
+        timeout=120, cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "cannot start the dashboard" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_pages_are_served(dash_app) -> None:
+    client = dash_app.server.test_client()
+    index = client.get("/")
+    assert index.status_code == 200
+    page = index.get_data(as_text=True)
+    assert "/assets/vendor/bootstrap.min.css" in page
+    assert "cdn" not in page.lower() and "https://" not in page
+    assert client.get("/assets/vendor/bootstrap.min.css").status_code == 200
+    report = client.get("/reports/drift")
+    assert report.status_code == 200 and report.mimetype == "text/html"
+
+
+def test_router_renders_each_page(dash_app, services) -> None:
+    from credit_dashboard.app import render_page
+
+    advisor_page = render_page(services, "/", "?client=123")
+    assert _find(advisor_page, "advisor-client-id").data == "123"
+    frame = _find(render_page(services, "/analyst", None), "drift-report-frame")
+    assert frame.src == "/reports/drift"
+    model_page = render_page(services, "/model", None)
+    assert _find(model_page, "cv-table") is not None
+    assert "no page at /nowhere" in _text(render_page(services, "/nowhere", None))
+
+
+def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, small_artifacts_dir):
+    from credit_dashboard.pages.analyst.layout import layout
+
+    for name in (MODEL_FILE, MODEL_CARD_FILE):
+        shutil.copy(small_artifacts_dir / name, tmp_path / name)
+    services = load_services(Settings(data_dir=small_data_dir, artifacts_dir=tmp_path))
+    text = _text(layout(services))
+    assert "drift_report.html is missing" in text and "scripts/train.py" in text
+
+
+def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
+    from credit_dashboard.pages.analyst.layout import drift_summary_block
+
+    summary = json.loads(services.settings.drift_summary_path.read_text())
+    text = _text(drift_summary_block(summary))
+    assert f"({summary['n_drifted']} of {summary['n_columns']})" in text
+    for column in summary["drifted_columns"][:3]:
+        assert column in text
+
+
+def test_extensions_get_the_app_and_services(app_settings) -> None:
+    from credit_dashboard.app import create_app, render_page
+
+    seen = {}
+
+    def register(app, services) -> None:
+        seen["services"] = services
+        services.advisor_panels.append(lambda: html.Div("extra panel", id="extra-panel"))
+
+        @app.server.route("/extension-ping")
+        def ping():
+            return "pong"
+
+    app = create_app(app_settings, extensions=[register, "credit_dashboard.not_written_yet"])
+    assert app.server.test_client().get("/extension-ping").get_data(as_text=True) == "pong"
+    page = render_page(seen["services"], "/", None)
+    assert _find(page, "extra-panel") is not None
+
+
+def test_client_query_parsing() -> None:
+    assert advisor.client_from_query("?client=100001") == "100001"
+    assert advisor.client_from_query("?client=%3Cscript%3E") == "<script>"
+    assert advisor.client_from_query("") is None
+    assert advisor.query_for(" <b> ") == "?client=%3Cb%3E"
+
+
+def test_client_view_and_comparisons_for_a_real_client(services) -> None:
+    client_id = int(services.applicants[ID_COLUMN].iloc[0])
+    result = services.scoring.score_client(client_id)
+    row = services.scoring.applicant_row(client_id).iloc[0]
+    view = advisor.client_view(services, result, row)
+    assert view.header == f"Client {client_id}"
+    assert "Age" in _text(view.profile) and "years" in _text(view.profile)
+    assert ("Refuse" if result.decision == "refuse" else "Grant") in _text(view.decision)
+    assert len(view.readings) == advisor.READINGS_TOP
+    assert view.compare_feature in services.comparison.features
+    assert view.scatter_x != view.scatter_y
+    go.Figure(view.waterfall)  # valid Plotly
+    go.Figure(view.gauge)
+
+    numeric = next(f for f, s in services.comparison.summaries.items()
+                   if isinstance(s, NumericSummary))
+    figure = go.Figure(advisor.comparison_figure(services, result, numeric))
+    assert [t.type for t in figure.data] == ["bar", "bar"]
+    categorical = next((f for f, s in services.comparison.summaries.items()
+                        if isinstance(s, CategorySummary)), None)
+    if categorical is not None:
+        figure = go.Figure(advisor.comparison_figure(services, result, categorical))
+        assert figure.data[0].type == "bar"
+    x, y = services.comparison.numeric_features()[:2]
+    scatter = go.Figure(advisor.bivariate_figure(services, result, x, y))
+    assert scatter.data[0].name.startswith("Repaid")
