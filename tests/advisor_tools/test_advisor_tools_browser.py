@@ -120,3 +120,35 @@ def test_recorded_decision_shows_in_the_history_after_reload(
     dash_duo.driver.refresh()
     dash_duo.wait_for_contains_text("#at-history-table", "income not proven", TIMEOUT)
     assert "refuse" in dash_duo.find_element("#at-history-table").text
+
+
+def _client_with_a_flip(services, applicants: pd.DataFrame) -> tuple[int, bool]:
+    """A client whose decision flips along the panel's default search input, if there is one."""
+    from credit_dashboard.whatif import SEARCHABLE_INPUTS, threshold_crossing
+
+    model = services.scoring.model
+    column = next(c for c in services.extras["whatif_inputs"] if c in SEARCHABLE_INPUTS)
+    head = applicants.head(400)
+    gap = abs(model.default_probability(head) - model.decision_threshold)
+    for position in gap.argsort()[:30]:
+        row = head.iloc[[position]]
+        if threshold_crossing(model, row, column).found:
+            return int(row["SK_ID_CURR"].iloc[0]), True
+    return int(head["SK_ID_CURR"].iloc[0]), False
+
+
+def test_flip_search_answer_can_be_tried(dash_duo, tools_app, small_data_dir: Path) -> None:
+    services = tools_app.server.config["CREDIT_SERVICES"]
+    applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE)
+    client, flips = _client_with_a_flip(services, applicants)
+    _open_client(dash_duo, tools_app, client)
+    _click(dash_duo, dash_duo.find_element("#at-flip-search"))
+    dash_duo.wait_for_contains_text("#at-flip-result", "decision", TIMEOUT)
+    answer = dash_duo.find_element("#at-flip-result").text
+    if not flips:  # no client flips along this input with this model: it is said in words
+        assert "stays" in answer
+        return
+    assert "becomes" in answer
+    # Trying the value fills the panel with it and re-scores: the decision really changes.
+    _click(dash_duo, dash_duo.find_element("#at-flip-apply"))
+    dash_duo.wait_for_contains_text("#at-whatif-difference", "the decision changes", TIMEOUT)
