@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from credit_dashboard.data.schema import (
@@ -280,17 +281,16 @@ def _json_kind(value: object) -> str:
 def _to_frame(values: Mapping[str, object]) -> pd.DataFrame:
     """One row, every applicant column in Kaggle's order and dtype; absent fields missing."""
     columns = [c for c in TEST_COLUMNS if c != ID_COLUMN or c in values]
-    data: dict[str, pd.Series] = {}
+    # One numpy array per column: building the frame from Series is ten times slower.
+    data: dict[str, np.ndarray] = {}
     for column in columns:
         dtype = pandas_dtype(column)
         value = values.get(column)
         if dtype == "object":
             # NaN, not None, for a missing level: what the table loader yields for an empty cell.
-            data[column] = pd.Series([value if value is not None else math.nan], dtype="object")
+            data[column] = np.array([math.nan if value is None else value], dtype=object)
         elif dtype == "int64":
-            data[column] = pd.Series([int(value)], dtype="int64")  # type: ignore[arg-type]
+            data[column] = np.array([value], dtype=np.int64)
         else:
-            data[column] = pd.Series(
-                [float(value) if value is not None else math.nan], dtype="float64"  # type: ignore[arg-type]
-            )
-    return pd.DataFrame(data, columns=columns)
+            data[column] = np.array([math.nan if value is None else value], dtype=np.float64)
+    return pd.DataFrame(data, columns=columns, copy=False)

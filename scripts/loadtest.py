@@ -1,0 +1,366 @@
+"""Load test: gunicorn on 127.0.0.1 and N simulated advisors for a bounded time; prints latencies.
+
+Each advisor signs in through the real login form, then loops over what an advisor does on the
+page: type a client number (the search suggestions callback), open the client (the page's score +
+explanation callback and GET /api/clients/<id>), compare the client with past clients (the two
+comparison callbacks), and now and then score a raw record (POST /api/score). The Dash callbacks are
+driven through ``/_dash-update-component`` with payloads built from ``/_dash-dependencies``, as the
+browser does.
+
+The server gets its own throw-away users file, session key and API key in a temporary directory, so
+the test needs no real credentials and leaves none behind. Only 127.0.0.1 is ever used.
+
+    .venv/bin/python scripts/loadtest.py --users 20 --duration 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from credit_dashboard import auth
+from credit_dashboard.config import APPLICANTS_TABLE, get_settings
+from credit_dashboard.pages.advisor import layout as ids
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+DEFAULT_APP = "credit_dashboard.app:server"
+REQUEST_TIMEOUT_S = 30
+
+
+def procfile_app() -> str:
+    """The WSGI app the Procfile serves, so the test runs what production runs."""
+    try:
+        text = (ROOT / "Procfile").read_text(encoding="utf-8")
+    except OSError:
+        return DEFAULT_APP
+    match = re.search(r"^web:\s*(.+)$", text, flags=re.MULTILINE)
+    tokens = shlex.split(match.group(1)) if match else []
+    return next((t for t in reversed(tokens) if re.fullmatch(r"[\w.]+:\w+", t)), DEFAULT_APP)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------ recording
+
+
+@dataclass
+class Recorder:
+    """Latencies and errors per action, shared by the advisor threads."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_examples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def call(self, action: str, session: requests.Session, method: str, url: str, **kwargs):
+        started = time.perf_counter()
+        try:
+            response = session.request(method, url, timeout=REQUEST_TIMEOUT_S, **kwargs)
+            ok = response.status_code < 400
+            problem = f"{action}: HTTP {response.status_code} {response.text[:120]!r}"
+        except requests.RequestException as exc:
+            response, ok, problem = None, False, f"{action}: {type(exc).__name__}"
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.latencies[action].append(elapsed)
+            if not ok:
+                self.errors[action] += 1
+                if len(self.error_examples) < 10:
+                    self.error_examples.append(problem)
+        return response if ok else None
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+# ------------------------------------------------------------------------------ dash callbacks
+
+
+class DashCallbacks:
+    """Build ``/_dash-update-component`` bodies from the app's own dependency list."""
+
+    def __init__(self, dependencies: list[dict]) -> None:
+        self.by_first_output = {}
+        for dep in dependencies:
+            first = self._outputs(dep["output"])[0]
+            self.by_first_output[f"{first['id']}.{first['property']}"] = dep
+
+    @staticmethod
+    def _outputs(output: str) -> list[dict[str, str]]:
+        parts = output.strip(".").split("...") if output.startswith("..") else [output]
+        return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+
+    def body(self, first_output: str, values: dict[str, object], changed: str) -> dict:
+        dep = self.by_first_output[first_output]
+        outputs = self._outputs(dep["output"])
+
+        def fill(items: list[dict]) -> list[dict]:
+            return [
+                {"id": i["id"], "property": i["property"],
+                 "value": values.get(f"{i['id']}.{i['property']}")}
+                for i in items
+            ]
+
+        return {
+            "output": dep["output"],
+            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": fill(dep["inputs"]),
+            "state": fill(dep.get("state", [])),
+            "changedPropIds": [changed],
+        }
+
+
+# ------------------------------------------------------------------------------------ advisors
+
+
+@dataclass
+class Scenario:
+    base: str
+    username: str
+    password: str
+    api_key: str
+    client_ids: list[int]
+    records: list[dict]
+    callbacks: DashCallbacks
+    think_s: float
+    deadline: float
+    recorder: Recorder
+
+
+def sign_in(base: str, username: str, password: str, recorder: Recorder) -> requests.Session:
+    """A session signed in through the login form, as a browser does (CSRF token included)."""
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=REQUEST_TIMEOUT_S)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"username": username, "password": password, "csrf_token": token}
+    response = recorder.call(
+        "login", session, "POST", f"{base}/login", data=form, allow_redirects=False
+    )
+    if response is None or response.status_code != 302:
+        raise RuntimeError("sign-in failed: check the server log")
+    return session
+
+
+def advisor(scenario: Scenario, seed: int) -> None:
+    try:
+        _advise(scenario, seed)
+    except Exception as exc:  # one broken advisor is an error to report, not a silent thread death
+        with scenario.recorder.lock:
+            scenario.recorder.errors["advisor stopped"] += 1
+            scenario.recorder.error_examples.append(f"advisor stopped: {exc!r}"[:200])
+
+
+def _advise(scenario: Scenario, seed: int) -> None:
+    rng = random.Random(seed)
+    call, base = scenario.recorder.call, scenario.base
+    session = sign_in(base, scenario.username, scenario.password, scenario.recorder)
+    api = requests.Session()  # the API key client: no cookies
+    api.headers[auth.API_KEY_HEADER] = scenario.api_key
+    dash_url = f"{base}/_dash-update-component"
+    store = f"{ids.CLIENT_STORE}.data"
+
+    def think() -> None:
+        if scenario.think_s > 0:
+            time.sleep(rng.uniform(0.5, 1.5) * scenario.think_s)
+
+    while time.monotonic() < scenario.deadline:
+        client = str(rng.choice(scenario.client_ids))
+        # search: the suggestions while typing the first digits, then the whole number
+        for typed in (client[:3], client):
+            body = scenario.callbacks.body(
+                f"{ids.SUGGESTIONS}.children",
+                {f"{ids.SEARCH_INPUT}.value": typed},
+                f"{ids.SEARCH_INPUT}.value",
+            )
+            call("search (dash)", session, "POST", dash_url, json=body)
+        think()
+        # score + explain: the page's callback (gauge, decision, waterfall, readings) and the API
+        body = scenario.callbacks.body(f"{ids.MESSAGE}.children", {store: client}, store)
+        shown = call("score+explain (dash)", session, "POST", dash_url, json=body)
+        call("score+explain (api)", session, "GET", f"{base}/api/clients/{client}")
+        think()
+        # compare: the feature the page picked for this client, against past clients
+        response = (shown.json().get("response", {}) if shown is not None else {})
+        feature = response.get(ids.COMPARE_FEATURE, {}).get("value")
+        x = response.get(ids.SCATTER_X, {}).get("value")
+        y = response.get(ids.SCATTER_Y, {}).get("value")
+        body = scenario.callbacks.body(
+            f"{ids.COMPARE_GRAPH}.figure",
+            {f"{ids.COMPARE_FEATURE}.value": feature, store: client},
+            f"{ids.COMPARE_FEATURE}.value",
+        )
+        call("compare (dash)", session, "POST", dash_url, json=body)
+        body = scenario.callbacks.body(
+            f"{ids.SCATTER_GRAPH}.figure",
+            {f"{ids.SCATTER_X}.value": x, f"{ids.SCATTER_Y}.value": y, store: client},
+            f"{ids.SCATTER_X}.value",
+        )
+        call("compare 2D (dash)", session, "POST", dash_url, json=body)
+        if rng.random() < 0.25:
+            record = rng.choice(scenario.records)
+            call("score record (api)", api, "POST", f"{base}/api/score", json=record)
+        think()
+
+
+# --------------------------------------------------------------------------------------- server
+
+
+def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log_path: Path):
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--workers", str(args.workers),
+        "--threads", str(args.threads),
+        "--timeout", "120",
+        "--bind", f"{HOST}:{port}",
+        procfile_app(),
+    ]
+    print(f"==> starting: {' '.join(command)}", flush=True)
+    log_file = log_path.open("wb")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen, timeout_s: float, log_path: Path):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if server.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{tail}")
+        try:
+            if requests.get(f"{base}/api/health", timeout=5).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the server was not healthy after {timeout_s:.0f}s (log: {log_path})")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)  # gunicorn: graceful stop of master and workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def sample_clients(data_dir: Path, n: int, seed: int) -> tuple[list[int], list[dict]]:
+    table = pd.read_parquet(data_dir / APPLICANTS_TABLE)
+    sample = table.sample(n=min(n, len(table)), random_state=seed)
+    records = json.loads(sample.head(50).to_json(orient="records", double_precision=15))
+    return [int(i) for i in sample["SK_ID_CURR"]], records
+
+
+def report(recorder: Recorder, wall_s: float, args: argparse.Namespace) -> bool:
+    print(f"\n{args.users} advisors, {wall_s:.0f}s, think time {args.think:g}s, "
+          f"gunicorn {args.workers} workers x {args.threads} threads")
+    print(f"{'action':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    every: list[float] = []
+    for action, values in sorted(recorder.latencies.items()):
+        if action == "login":
+            continue  # once per advisor, a deliberately slow password hash: not page latency
+        every.extend(values)
+        print(f"{action:<22}{len(values):>9}{recorder.errors.get(action, 0):>8}"
+              f"{percentile(values, 50) * 1000:>9.0f}{percentile(values, 95) * 1000:>9.0f}"
+              f"{max(values) * 1000:>9.0f}")
+    errors = sum(n for a, n in recorder.errors.items())
+    p95 = percentile(every, 95) * 1000
+    print(f"{'all':<22}{len(every):>9}{errors:>8}{percentile(every, 50) * 1000:>9.0f}"
+          f"{p95:>9.0f}{max(every, default=float('nan')) * 1000:>9.0f}")
+    print(f"throughput: {len(every) / wall_s:.1f} requests/s")
+    for example in recorder.error_examples:
+        print(f"  error: {example}")
+    met = errors == 0 and p95 <= args.target_p95_ms
+    print(f"target (0 errors, p95 <= {args.target_p95_ms:g} ms): {'met' if met else 'NOT met'}")
+    return met
+
+
+def main() -> int:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20, help="concurrent advisors")
+    parser.add_argument("--duration", type=float, default=120, help="seconds of load")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean pause between an advisor's steps, seconds (0 = flat out)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--data-dir", type=Path, default=settings.data_dir)
+    parser.add_argument("--artifacts-dir", type=Path, default=settings.artifacts_dir)
+    parser.add_argument("--startup-timeout", type=float, default=600)
+    parser.add_argument("--target-p95-ms", type=float, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.users < 1 or args.duration <= 0:
+        parser.error("--users must be >= 1 and --duration > 0")
+
+    client_ids, records = sample_clients(args.data_dir, 2000, args.seed)
+    with tempfile.TemporaryDirectory(prefix="credit-loadtest-") as tmp:
+        users_file = Path(tmp) / "users.json"
+        password = auth.add_user(users_file, "loadtest")
+        api_key = auth.add_api_key(users_file, "loadtest")
+        env = os.environ | {
+            "CREDIT_USERS_FILE": str(users_file),
+            "CREDIT_SECRET_KEY": os.urandom(32).hex(),
+            "CREDIT_DATA_DIR": str(args.data_dir.resolve()),
+            "CREDIT_ARTIFACTS_DIR": str(args.artifacts_dir.resolve()),
+            "CREDIT_HOST": HOST,
+        }
+        env.pop("CREDIT_AUTH_DISABLED", None)
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        log_path = Path(tmp) / "gunicorn.log"
+        server = start_gunicorn(args, port, env, log_path)
+        try:
+            ready = wait_until_healthy(base, server, args.startup_timeout, log_path)
+            print(f"==> healthy after {ready:.1f}s; {args.users} advisors for {args.duration:g}s",
+                  flush=True)
+            with sign_in(base, "loadtest", password, Recorder()) as browser:
+                deps = browser.get(f"{base}/_dash-dependencies", timeout=30).json()
+            recorder = Recorder()
+            scenario = Scenario(base, "loadtest", password, api_key, client_ids, records,
+                                DashCallbacks(deps), args.think,
+                                time.monotonic() + args.duration, recorder)
+            started = time.monotonic()
+            threads = [threading.Thread(target=advisor, args=(scenario, args.seed + i))
+                       for i in range(args.users)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            met = report(recorder, time.monotonic() - started, args)
+        finally:
+            stop(server)
+            print("==> gunicorn stopped")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
