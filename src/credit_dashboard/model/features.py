@@ -1,0 +1,231 @@
+"""Cleaning and feature engineering in one scikit-learn transformer: raw Kaggle rows in.
+
+It lives inside the fitted pipeline, so the training script, the dashboard and the API apply exactly
+the same steps to a raw client row. Everything that depends on the data (which columns to drop, the
+category levels) is learned in ``fit``; there are no hand-written column lists beyond the schema.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, ID_COLUMN, TARGET_COLUMN
+
+logger = logging.getLogger(__name__)
+
+#: Engineered feature name -> short plain description. The one source of truth for those names.
+ENGINEERED_FEATURES: dict[str, str] = {
+    "DAYS_EMPLOYED_ANOMALY": "Employment length was the 365243-day placeholder (not employed)",
+    "CREDIT_INCOME_RATIO": "Credit amount / annual income",
+    "ANNUITY_INCOME_RATIO": "Annuity / annual income",
+    "PAYMENT_RATE": "Annuity / credit amount (share of the credit repaid per year)",
+    "EMPLOYED_AGE_RATIO": "Days employed / age in days (share of life in the current job)",
+    "INCOME_PER_PERSON": "Annual income / family members",
+    "EXT_SOURCE_MEAN": "Mean of the available external scores",
+    "EXT_SOURCE_MIN": "Lowest available external score",
+    "EXT_SOURCE_MAX": "Highest available external score",
+    "EXT_SOURCE_STD": "Spread (standard deviation) of the available external scores",
+}
+
+_EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
+_ENGINEERING_INPUTS = frozenset(
+    {"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_EMPLOYED", "DAYS_BIRTH",
+     "CNT_FAM_MEMBERS", *_EXT_SOURCES}
+)
+_NOT_FEATURES = frozenset({ID_COLUMN, TARGET_COLUMN})
+#: Up to this many rows, category codes come from a dict lookup instead of pandas' hashing.
+_LOOKUP_ROWS = 64
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ratio where a zero or missing denominator gives NaN (not inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = numerator / denominator
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _engineered_values(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Engineered features from cleaned float columns (``DAYS_EMPLOYED`` without placeholder)."""
+    income = columns["AMT_INCOME_TOTAL"]
+    credit = columns["AMT_CREDIT"]
+    annuity = columns["AMT_ANNUITY"]
+    ext = np.column_stack([columns[c] for c in _EXT_SOURCES])
+    available = (~np.isnan(ext)).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        ext_sum = np.nansum(ext, axis=1)
+        ext_mean = np.where(available > 0, ext_sum / np.maximum(available, 1), np.nan)
+        ext_std = np.sqrt(
+            np.where(
+                available > 0,
+                np.nansum((ext - ext_mean[:, None]) ** 2, axis=1) / np.maximum(available, 1),
+                np.nan,
+            )
+        )
+        lowest = np.min(np.where(np.isnan(ext), np.inf, ext), axis=1)
+        highest = np.max(np.where(np.isnan(ext), -np.inf, ext), axis=1)
+        ext_min = np.where(available > 0, lowest, np.nan)
+        ext_max = np.where(available > 0, highest, np.nan)
+    return {
+        "CREDIT_INCOME_RATIO": _ratio(credit, income),
+        "ANNUITY_INCOME_RATIO": _ratio(annuity, income),
+        "PAYMENT_RATE": _ratio(annuity, credit),
+        "EMPLOYED_AGE_RATIO": _ratio(columns["DAYS_EMPLOYED"], columns["DAYS_BIRTH"]),
+        "INCOME_PER_PERSON": _ratio(income, columns["CNT_FAM_MEMBERS"]),
+        "EXT_SOURCE_MEAN": ext_mean,
+        "EXT_SOURCE_MIN": ext_min,
+        "EXT_SOURCE_MAX": ext_max,
+        "EXT_SOURCE_STD": ext_std,
+    }
+
+
+class FeatureEngineer(TransformerMixin, BaseEstimator):
+    """Clean a raw Kaggle application table and add the engineered features.
+
+    ``transform`` returns a DataFrame (same index as the input) whose numeric columns are float64
+    and whose text columns are pandas ``category`` with the levels seen in ``fit``: LightGBM uses
+    that dtype natively, and a level never seen in training becomes missing instead of an error.
+
+    Columns are dropped by rule, learned in ``fit``: *almost empty* (share missing above
+    ``max_missing_share``) or *constant* (one value, missing counted as a value, in at least
+    ``max_dominant_share`` of the rows: such a column cannot separate clients).
+    """
+
+    def __init__(self, max_missing_share: float = 0.9, max_dominant_share: float = 0.9995) -> None:
+        self.max_missing_share = max_missing_share
+        self.max_dominant_share = max_dominant_share
+
+    # -- fit -------------------------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEngineer:
+        """Learn the input columns, category levels and which columns carry no information."""
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError("FeatureEngineer expects a pandas DataFrame of raw Kaggle rows")
+        self.__dict__.pop("_dtype_cache", None)  # level caches of an earlier fit
+        self.__dict__.pop("_index_cache", None)
+        self.input_columns_ = [c for c in X.columns if c not in _NOT_FEATURES]
+        text = [c for c in self.input_columns_ if not pd.api.types.is_numeric_dtype(X[c])]
+        self.categorical_levels_ = {}
+        for column in text:
+            counts = X[column].value_counts(dropna=True)
+            counts = counts[counts > 0]  # a category dtype also lists levels nobody has
+            # Most frequent first, then by name, so the level order is deterministic.
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+            self.categorical_levels_[column] = [str(level) for level, _ in ordered]
+        self.numeric_inputs_ = [c for c in self.input_columns_ if c not in self.categorical_levels_]
+
+        full = self._build(X, list(self.numeric_inputs_) + list(ENGINEERED_FEATURES), text)
+        self.dropped_columns_ = self._learn_drops(full)
+        for column, reason in self.dropped_columns_.items():
+            logger.debug("dropping %s: %s", column, reason)
+        kept = [c for c in full.columns if c not in self.dropped_columns_]
+        self.numeric_features_ = [c for c in kept if c not in self.categorical_levels_]
+        self.categorical_features_ = [c for c in kept if c in self.categorical_levels_]
+        self.feature_names_out_ = kept
+        return self
+
+    def _learn_drops(self, frame: pd.DataFrame) -> dict[str, str]:
+        n = max(len(frame), 1)
+        drops: dict[str, str] = {}
+        for column in frame.columns:
+            values = frame[column]
+            missing = float(values.isna().mean())
+            if missing > self.max_missing_share:
+                drops[column] = f"almost empty ({missing:.1%} missing)"
+                continue
+            top = values.value_counts(dropna=False)
+            dominant = float(top.iloc[0]) / n if len(top) else 1.0
+            if len(top) <= 1 or dominant >= self.max_dominant_share:
+                drops[column] = f"constant ({dominant:.2%} of rows share one value)"
+        return drops
+
+    # -- transform -------------------------------------------------------------------------------
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Raw rows -> the model's features (numeric first, then categories), index preserved."""
+        self._check_input(X)
+        return self._build(X, self.numeric_features_, self.categorical_features_)
+
+    def transform_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Same features as ``transform`` as one float matrix, categories as level codes (NaN when
+        missing or unseen): exactly what LightGBM derives from the DataFrame, without building it.
+        The dashboard's per-client path uses this."""
+        self._check_input(X)
+        numeric = self._numeric_matrix(X, self.numeric_features_)
+        codes = self._category_codes(X, self.categorical_features_).astype(np.float64)
+        codes[codes < 0] = np.nan
+        return np.hstack([numeric, codes])
+
+    def _check_input(self, X: pd.DataFrame) -> None:
+        check_is_fitted(self, "feature_names_out_")
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError("FeatureEngineer expects a pandas DataFrame of raw Kaggle rows")
+        missing = [c for c in self.input_columns_ if c not in X.columns]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise ValueError(f"{len(missing)} input column(s) missing: {shown}")
+
+    def _build(self, X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
+        numbers = pd.DataFrame(self._numeric_matrix(X, numeric), columns=numeric, index=X.index)
+        codes = self._category_codes(X, categorical)
+        categories = pd.DataFrame(
+            {
+                column: pd.Categorical.from_codes(codes[:, j], dtype=self._dtype(column))
+                for j, column in enumerate(categorical)
+            },
+            index=X.index,
+        )
+        return pd.concat([numbers, categories], axis=1)
+
+    def _numeric_matrix(self, X: pd.DataFrame, numeric: list[str]) -> np.ndarray:
+        """Float matrix of the requested raw (cleaned) and engineered numeric columns.
+
+        One column take and NumPy arithmetic: a single client row goes through here on every
+        click in the dashboard, so per-column pandas overhead matters.
+        """
+        wanted = set(numeric)
+        raw = [c for c in self.numeric_inputs_ if c in wanted or c in _ENGINEERING_INPUTS]
+        values = X[raw].to_numpy(dtype=np.float64, na_value=np.nan)
+        cleaned = {c: values[:, j] for j, c in enumerate(raw)}
+        anomaly = cleaned["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY
+        cleaned["DAYS_EMPLOYED"] = np.where(anomaly, np.nan, cleaned["DAYS_EMPLOYED"])
+        engineered = _engineered_values(cleaned)
+        engineered["DAYS_EMPLOYED_ANOMALY"] = anomaly.astype(np.float64)
+        out = np.empty((len(X), len(numeric)), dtype=np.float64)
+        for j, column in enumerate(numeric):
+            out[:, j] = engineered[column] if column in ENGINEERED_FEATURES else cleaned[column]
+        return out
+
+    def _category_codes(self, X: pd.DataFrame, categorical: list[str]) -> np.ndarray:
+        """Integer level codes per categorical column (-1 = missing or never seen in ``fit``)."""
+        codes = np.full((len(X), len(categorical)), -1, dtype=np.int64)
+        if not categorical:
+            return codes
+        values = X[categorical].astype(object).to_numpy()
+        for j, column in enumerate(categorical):
+            if len(X) <= _LOOKUP_ROWS:  # a dict lookup beats pandas' hashing for a few rows
+                index = self._level_index(column)
+                codes[:, j] = [index.get(v, -1) for v in values[:, j]]
+            else:
+                levels = self.categorical_levels_[column]
+                codes[:, j] = pd.Categorical(values[:, j], categories=levels).codes
+        return codes
+
+    def _dtype(self, column: str) -> pd.CategoricalDtype:
+        cache = self.__dict__.setdefault("_dtype_cache", {})
+        if column not in cache:
+            cache[column] = pd.CategoricalDtype(self.categorical_levels_[column])
+        return cache[column]
+
+    def _level_index(self, column: str) -> dict[str, int]:
+        cache = self.__dict__.setdefault("_index_cache", {})
+        if column not in cache:
+            cache[column] = {level: i for i, level in enumerate(self.categorical_levels_[column])}
+        return cache[column]
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return np.asarray(self.feature_names_out_, dtype=object)

@@ -1,0 +1,72 @@
+"""Imbalance strategies that change the training rows: SMOTE and random under-sampling.
+
+They are pipeline steps of an imbalanced-learn ``Pipeline``, which calls ``fit_resample`` only while
+fitting: inside cross-validation each sampler sees the training folds only, and the validation fold
+(and any client scored later) passes through untouched.
+
+Why SMOTENC on the un-encoded features: SMOTE interpolates between neighbours, so run after one-hot
+encoding it would invent clients who are "0.3 Laborers and 0.7 Drivers". SMOTENC interpolates the
+numeric columns only and gives each synthetic client the most frequent *real* level among its
+neighbours for every categorical column. It runs right after ``FeatureEngineer`` (categories still
+one column each) and before any one-hot encoder. SMOTENC cannot handle missing values, so
+``MissingFiller`` first fills numbers with the training median and gives missing categories their
+own explicit level (keeping "not declared" as information rather than guessing a value).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling import SMOTENC
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+MISSING_LEVEL = "MISSING"
+
+#: Minority : majority ratio after resampling. 1:2 rather than 1:1 keeps SMOTE's synthetic share and
+#: under-sampling's discarded share moderate (and training time bounded on 2 cores).
+RESAMPLED_RATIO = 0.5
+
+
+class MissingFiller(TransformerMixin, BaseEstimator):
+    """Fill numeric gaps with training medians and missing categories with an explicit level."""
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> MissingFiller:
+        categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        numeric = [c for c in X.columns if c not in categorical]
+        medians = X[numeric].median()
+        self.medians_ = {c: float(v) if np.isfinite(v) else 0.0 for c, v in medians.items()}
+        self.categorical_columns_ = categorical
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "medians_")
+        out = X.fillna(value=self.medians_)
+        for column in self.categorical_columns_:
+            values = out[column]
+            if MISSING_LEVEL not in values.cat.categories:
+                values = values.cat.add_categories([MISSING_LEVEL])
+            out[column] = values.fillna(MISSING_LEVEL)
+        return out
+
+
+def make_sampler(imbalance: str, seed: int) -> list[tuple[str, object]]:
+    """Pipeline steps implementing ``imbalance`` ("smote" or "undersample"; others need none)."""
+    if imbalance == "smote":
+        return [
+            ("fill_missing", MissingFiller()),
+            (
+                "sampler",
+                SMOTENC(
+                    categorical_features="auto",
+                    sampling_strategy=RESAMPLED_RATIO,
+                    k_neighbors=5,
+                    random_state=seed,
+                ),
+            ),
+        ]
+    if imbalance == "undersample":
+        sampler = RandomUnderSampler(sampling_strategy=RESAMPLED_RATIO, random_state=seed)
+        return [("sampler", sampler)]
+    return []
