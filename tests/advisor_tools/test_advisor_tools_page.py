@@ -51,18 +51,18 @@ def test_register_adds_three_panels_and_shared_objects(services) -> None:
 def test_simulated_original_equals_the_page_score(services, client_id: int) -> None:
     # The what-if scores the modified row through score_record; with no edit it must give
     # exactly the score the page shows (score_client), or every "difference" would be noise.
-    from credit_dashboard.pages.advisor_tools import _record_of
+    from credit_dashboard.pages.advisor_tools.views import record_of
 
     scoring = services.scoring
     row = scoring.applicant_row(client_id)
     shown = scoring.score_client(client_id)
-    again = scoring.score_record(_record_of(row))
+    again = scoring.score_record(record_of(row))
     assert again.default_probability == pytest.approx(shown.default_probability, abs=1e-9)
     assert [c.feature for c in again.contributions] == [c.feature for c in shown.contributions]
 
 
 def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client_id: int) -> None:
-    from credit_dashboard.pages.advisor_tools import _record_of, difference_text
+    from credit_dashboard.pages.advisor_tools.views import difference_text, record_of
     from credit_dashboard.whatif import apply_edits, compare
 
     scoring = services.scoring
@@ -70,7 +70,7 @@ def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client
     credit = float(row["AMT_CREDIT"].iloc[0])
     check = apply_edits(row, {"AMT_CREDIT": credit * 2})
     assert check.ok, check.errors
-    simulated = scoring.score_record(_record_of(check.row))
+    simulated = scoring.score_record(record_of(check.row))
     direct = scoring.model.default_probability(check.row)[0]
     assert simulated.default_probability == pytest.approx(direct, abs=1e-6)
     model_level = compare(scoring.model, row, check.row, check.changed)
@@ -108,7 +108,7 @@ def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
 
 
 def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
-    from credit_dashboard.pages.advisor_tools import neighbours_view
+    from credit_dashboard.pages.advisor_tools.views import neighbours_view
 
     index = services.extras["neighbour_index"]
     answer = index.query(services.scoring.applicant_row(client_id), k=10)
