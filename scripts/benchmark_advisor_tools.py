@@ -38,10 +38,6 @@ def _summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def _record(row: pd.DataFrame) -> dict[str, object]:
-    return {k: (None if pd.isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
-
-
 def measure(
     data_dir: Path,
     artifacts_dir: Path,
@@ -88,7 +84,7 @@ def measure(
         started = time.perf_counter()
         check = apply_edits(row, edits)
         if check.ok:
-            simulated = scoring.score_record(_record(check.row))
+            simulated = scoring.score_record(check.row)
             contribution_changes(
                 {c.feature: c.contribution for c in original.contributions},
                 {c.feature: c.contribution for c in simulated.contributions},

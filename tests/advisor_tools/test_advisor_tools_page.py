@@ -51,18 +51,16 @@ def test_register_adds_three_panels_and_shared_objects(services) -> None:
 def test_simulated_original_equals_the_page_score(services, client_id: int) -> None:
     # The what-if scores the modified row through score_record; with no edit it must give
     # exactly the score the page shows (score_client), or every "difference" would be noise.
-    from credit_dashboard.pages.advisor_tools.views import record_of
-
     scoring = services.scoring
     row = scoring.applicant_row(client_id)
     shown = scoring.score_client(client_id)
-    again = scoring.score_record(record_of(row))
+    again = scoring.score_record(row)
     assert again.default_probability == pytest.approx(shown.default_probability, abs=1e-9)
     assert [c.feature for c in again.contributions] == [c.feature for c in shown.contributions]
 
 
 def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client_id: int) -> None:
-    from credit_dashboard.pages.advisor_tools.views import difference_text, record_of
+    from credit_dashboard.pages.advisor_tools.views import difference_text
     from credit_dashboard.whatif import apply_edits, compare
 
     scoring = services.scoring
@@ -70,7 +68,7 @@ def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client
     credit = float(row["AMT_CREDIT"].iloc[0])
     check = apply_edits(row, {"AMT_CREDIT": credit * 2})
     assert check.ok, check.errors
-    simulated = scoring.score_record(record_of(check.row))
+    simulated = scoring.score_record(check.row)
     direct = scoring.model.default_probability(check.row)[0]
     assert simulated.default_probability == pytest.approx(direct, abs=1e-6)
     model_level = compare(scoring.model, row, check.row, check.changed)

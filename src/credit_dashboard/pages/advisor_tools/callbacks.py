@@ -44,7 +44,6 @@ from credit_dashboard.pages.advisor_tools.views import (
     crossing_view,
     history_view,
     neighbours_view,
-    record_of,
     simulation_view,
 )
 from credit_dashboard.scoring import ClientResult, UnknownClientError
@@ -157,7 +156,7 @@ def register(app: Dash, services: AppServices) -> None:
             )
             return messages, classes, hint
         original = scoring.score_client(client_text)
-        simulated = scoring.score_record(record_of(check.row))
+        simulated = scoring.score_record(check.row)
         return messages, classes, simulation_view(original, simulated)
 
     @app.callback(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
 from credit_dashboard.decisions import Decision
@@ -92,12 +91,6 @@ def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div
             _changes_table(original, simulated),
         ]
     )
-
-
-def record_of(row: pd.DataFrame) -> dict[str, object]:
-    """A raw row as the mapping ``ScoringService.score_record`` takes (missing values as None)."""
-    values = row.iloc[0].to_dict()
-    return {k: (None if is_missing(v) else v) for k, v in values.items()}
 
 
 def neighbours_view(answer: SimilarClients) -> html.Div:
