@@ -9,6 +9,7 @@ from credit_dashboard.data import calibration
 from credit_dashboard.data.draft import Draft
 from credit_dashboard.data.marginals import (
     QUANTILE_PROBS_PHONE,
+    TEST,
     column_from_score,
     draw_flag,
     from_quantiles,
@@ -180,9 +181,17 @@ _BUREAU_ENQUIRIES = {
     "HOUR": (0.006, 0.05),
     "DAY": (0.006, 0.1),
     "WEEK": (0.032, 0.05),
-    "MON": (0.165, 0.35),
+    "MON": (0.165, 0.45),
     "QRT": (0.19, 0.45),
     "YEAR": (0.731, 1.3),
+}
+#: Applicants' enquiries drift as in Kaggle's test set: almost none in the last month (p99 = 0),
+#: more in the last quarter (p99 = 3) and year (median 2 instead of 1).
+_BUREAU_ENQUIRIES_APPLICANTS = {
+    **_BUREAU_ENQUIRIES,
+    "MON": (0.008, 0.2),
+    "QRT": (0.25, 0.6),
+    "YEAR": (0.8, 1.7),
 }
 
 
@@ -191,7 +200,8 @@ def _bureau(d: Draft) -> None:
     missing = d.rng.random(n) < missing_fraction("AMT_REQ_CREDIT_BUREAU_YEAR", d.split)
     # A client's enquiry intensity is shared across windows.
     intensity = d.rng.gamma(1.6, 1 / 1.6, n)
-    for window, (any_share, further) in _BUREAU_ENQUIRIES.items():
+    windows = _BUREAU_ENQUIRIES_APPLICANTS if d.split == TEST else _BUREAU_ENQUIRIES
+    for window, (any_share, further) in windows.items():
         some = d.rng.random(n) < any_share
         values = np.where(some, 1 + d.rng.poisson(further * intensity), 0).astype(float)
         values[missing] = np.nan
