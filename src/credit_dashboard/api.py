@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 #: Contributions returned unless ``?top=`` says otherwise (the advisor page's waterfall shows 10).
 DEFAULT_TOP = 10
+_API_METHODS = {"/api/health": "GET", "/api/score": "POST"}
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
@@ -134,6 +135,20 @@ def _blueprint(services: Any) -> Blueprint:
         # of each column's dtype, whereas a NaN in a text column would reach it as the text "nan".
         record = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].items()}
         return _answer(scoring.score_record(record), top)
+
+    # Without this, Dash's catch-all page route would answer unknown /api/ paths (and GET
+    # /api/score) with the app's HTML page and a 200.
+    @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def elsewhere(_rest: str) -> Response:
+        allowed = _API_METHODS.get(request.path)
+        if allowed is None and request.path.startswith("/api/clients/"):
+            allowed = "GET"
+        if allowed is None:
+            return _error(404, "no such API endpoint: see /api/health, /api/clients/<id>, "
+                               "/api/score")
+        response = _error(405, f"use {allowed} for {request.path}")
+        response.headers["Allow"] = allowed
+        return response
 
     @bp.errorhandler(_BadRequest)
     def bad_request(exc: _BadRequest) -> Response:

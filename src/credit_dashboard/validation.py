@@ -109,7 +109,7 @@ def parse_client_id(text: object) -> int:
     if not value:
         raise ClientIdError("enter a client number (digits only)")
     if "<" in value or ">" in value:
-        raise ClientIdError("a client number cannot contain markup such as <script>")
+        raise ClientIdError("a client number cannot contain markup (< or >)")
     if ".." in value or "/" in value or "\\" in value:
         raise ClientIdError("a client number cannot contain a path such as ../")
     if _SQL_HINTS.search(value):
