@@ -25,11 +25,23 @@ from credit_dashboard.model.artifact import ArtifactError
 from credit_dashboard.model.training import TrainConfig, TrainingInputError, train
 
 
+class _HelpWithDefaults(
+    argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter
+):
+    """Keep the examples' layout; show "(default: ...)" only where a default is worth reading."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = get_settings()
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=_HelpWithDefaults,
     )
     parser.add_argument("--train", type=Path, default=settings.train_path,
                         help="labelled history: Kaggle application_train (.csv, .csv.gz, .parquet)")

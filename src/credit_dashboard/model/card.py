@@ -73,8 +73,8 @@ def bayes_reference(train_path: Path, ids: pd.Series, y_true: np.ndarray) -> dic
     }
 
 
-def threshold_note(threshold: float, y_oof: np.ndarray, p_oof: np.ndarray) -> str:
-    """Plain explanation of where the chosen threshold sits relative to the theoretical 1/11."""
+def threshold_summary(threshold: float, y_oof: np.ndarray, p_oof: np.ndarray) -> dict:
+    """Where the chosen threshold sits relative to the theoretical 1/11, in figures and words."""
     at_bayes, at_chosen = cost_curve(y_oof, p_oof, np.array([BAYES_THRESHOLD, threshold]))
     text = (
         f"On calibrated probabilities the cost-optimal rule is to refuse above 1/11 = "
@@ -85,10 +85,16 @@ def threshold_note(threshold: float, y_oof: np.ndarray, p_oof: np.ndarray) -> st
     gap = abs(threshold - BAYES_THRESHOLD)
     relative = (at_bayes - at_chosen) / max(at_chosen, 1e-12)
     if gap <= 0.02:
-        return text + " - consistent with a well-calibrated model."
-    return text + (
-        f" ({relative:.1%} apart). The gap comes from the cost curve being flat around its "
-        "minimum (many thresholds cost almost the same, so the empirical minimum moves with "
-        "sampling noise) and from residual miscalibration at those probabilities (see the "
-        "reliability table)."
-    )
+        text += " - consistent with a well-calibrated model."
+    else:
+        text += (
+            f" ({relative:.1%} apart). The gap comes from the cost curve being flat around its "
+            "minimum (many thresholds cost almost the same, so the empirical minimum moves with "
+            "sampling noise) and from residual miscalibration at those probabilities (see the "
+            "reliability table)."
+        )
+    return {
+        "oof_normalised_cost": float(at_chosen),
+        "oof_normalised_cost_at_one_eleventh": float(at_bayes),
+        "note": text,
+    }

@@ -259,8 +259,7 @@ def _train(config: TrainConfig) -> TrainResult:
         },
         "threshold_search": {
             "rows": len(X_fit),
-            "oof_normalised_cost": choice.normalised_cost,
-            "note": card_parts.threshold_note(choice.threshold, y_fit.to_numpy(), p_oof),
+            **card_parts.threshold_summary(choice.threshold, y_fit.to_numpy(), p_oof),
         },
         "holdout": holdout,
         "curves": curves(y_hold.to_numpy(), p_hold),

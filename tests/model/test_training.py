@@ -1,0 +1,141 @@
+"""The real training run (the session fixture, quick mode on generated data) and its outputs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import logit
+
+from credit_dashboard.config import (
+    APPLICANTS_TABLE,
+    DRIFT_REPORT_FILE,
+    DRIFT_SUMMARY_FILE,
+    MODEL_CARD_FILE,
+    MODEL_FILE,
+)
+from credit_dashboard.model.artifact import check_input_schema, load_model
+from credit_dashboard.model.candidates import candidate_grid
+from credit_dashboard.model.estimator import CreditRiskModel
+from credit_dashboard.model.tracking import RUNS_FILE
+
+CARD_KEYS = {
+    "model_version", "artifact_sha256", "created_at", "training_seconds", "decision_threshold",
+    "cost_fn", "cost_fp", "chosen", "cv", "holdout", "curves", "calibration",
+    "global_importance", "input_schema", "explained_features", "data_fingerprint",
+    "library_versions", "bayes_auc",
+}
+CV_KEYS = {"model", "imbalance", "roc_auc", "roc_auc_std", "accuracy", "recall", "f1",
+           "business_cost", "normalised_cost", "fit_seconds"}
+
+
+@pytest.fixture(scope="module")
+def card(small_artifacts_dir) -> dict:
+    return json.loads((small_artifacts_dir / MODEL_CARD_FILE).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def applicants(small_data_dir) -> pd.DataFrame:
+    return pd.read_parquet(small_data_dir / APPLICANTS_TABLE)
+
+
+def test_card_has_every_contract_key_and_matches_the_model_file(small_artifacts_dir, card):
+    assert set(card) >= CARD_KEYS
+    sha = hashlib.sha256((small_artifacts_dir / MODEL_FILE).read_bytes()).hexdigest()
+    assert card["artifact_sha256"] == sha and card["model_version"] == sha[:12]
+    assert card["cost_fn"] == 10 and card["cost_fp"] == 1
+    assert set(card["chosen"]) >= {"model", "imbalance", "params"}
+    assert set(card["holdout"]["confusion_matrix"]) == {"tn", "fp", "fn", "tp"}
+    assert sum(card["holdout"]["confusion_matrix"].values()) == card["holdout"]["n"]
+    assert set(card["curves"]) == {"roc", "pr", "calibration", "cost_vs_threshold"}
+    assert len(card["curves"]["roc"]["fpr"]) <= 300
+    assert card["data_fingerprint"]["train_rows"] == 6000
+
+
+def test_cv_table_reports_every_quick_candidate(card):
+    assert [(r["model"], r["imbalance"]) for r in card["cv"]] == candidate_grid(quick=True)
+    for row in card["cv"]:
+        assert set(row) >= CV_KEYS
+    dummy = next(r for r in card["cv"] if r["model"] == "dummy")
+    lightgbm = min(r["normalised_cost"] for r in card["cv"] if r["model"] == "lightgbm")
+    assert dummy["roc_auc"] == pytest.approx(0.5)
+    assert lightgbm < dummy["normalised_cost"]
+
+
+def test_calibration_is_reported_and_sound(card):
+    calibration = card["calibration"]
+    assert "platt" in calibration["method"]
+    assert 0 < calibration["brier_oof"] < 0.25 and 0 < calibration["brier_holdout"] < 0.25
+    assert calibration["brier_oof"] <= calibration["brier_oof_uncalibrated"]
+    table = calibration["reliability_holdout"]
+    assert sum(table["count"]) == card["holdout"]["n"]
+    predicted = np.average(table["mean_predicted"], weights=table["count"])
+    observed = np.average(table["observed_rate"], weights=table["count"])
+    assert predicted == pytest.approx(observed, abs=0.03)  # calibrated on average
+    assert card["curves"]["calibration"]["count"] == table["count"]
+
+
+def test_threshold_is_the_oof_optimum_and_explained(card):
+    threshold = card["decision_threshold"]
+    search = card["threshold_search"]
+    assert 0 < threshold < 1
+    assert "1/11" in search["note"]
+    # The OOF minimum is a minimum: no cheaper than the theoretical 1/11 rule on the same rows.
+    assert search["oof_normalised_cost"] <= search["oof_normalised_cost_at_one_eleventh"]
+    dummy = next(r for r in card["cv"] if r["model"] == "dummy")
+    assert search["oof_normalised_cost"] < dummy["normalised_cost"]
+
+
+def test_loaded_model_scores_explains_and_matches_the_card(small_artifacts_dir, card, applicants):
+    loaded = load_model(small_artifacts_dir)
+    model = loaded.model
+    assert isinstance(model, CreditRiskModel)
+    assert model.decision_threshold == card["decision_threshold"]
+    assert model.explained_features == card["explained_features"]
+    check_input_schema(card, applicants.columns, APPLICANTS_TABLE)
+    rows = applicants.iloc[:25]
+    p = model.default_probability(rows)
+    contributions, base = model.contributions(rows)
+    np.testing.assert_allclose(base + contributions.sum(axis=1), logit(p), atol=1e-6)
+    names = [item["feature"] for item in card["global_importance"]]
+    values = [item["mean_abs_shap"] for item in card["global_importance"]]
+    assert set(names) == set(card["explained_features"])
+    assert values == sorted(values, reverse=True) and values[0] > 0
+
+
+def test_bayes_auc_is_reported_for_generated_data(card):
+    assert card["bayes_auc"] is not None
+    assert 0.5 < card["bayes_auc"] <= 1.0
+    # The true probability is the best possible score: the model cannot beat it by much.
+    assert card["holdout"]["roc_auc"] < card["bayes_auc"] + 0.05
+    dummy = next(r for r in card["cv"] if r["model"] == "dummy")
+    assert 0 < card["bayes"]["normalised_cost"] < dummy["normalised_cost"]
+
+
+def test_drift_files_follow_the_contract(small_artifacts_dir, card):
+    summary = json.loads((small_artifacts_dir / DRIFT_SUMMARY_FILE).read_text(encoding="utf-8"))
+    assert {"share_drifted", "n_drifted", "n_columns", "drifted_columns", "columns",
+            "rows_reference", "rows_current"} <= set(summary)
+    assert summary["rows_reference"] == 500 and summary["rows_current"] == 500
+    assert summary["n_drifted"] == len(summary["drifted_columns"])
+    assert summary["share_drifted"] == pytest.approx(summary["n_drifted"] / summary["n_columns"])
+    for name in summary["drifted_columns"]:
+        assert summary["columns"][name]["drifted"] is True
+    column = next(iter(summary["columns"].values()))
+    assert {"score", "drifted", "method"} <= set(column)
+    assert card["drift_share"] == summary["share_drifted"]
+    html = (small_artifacts_dir / DRIFT_REPORT_FILE).read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<html") or "<html" in html[:2000].lower()
+
+
+def test_every_run_is_tracked(small_artifacts_dir, card):
+    with open(small_artifacts_dir / RUNS_FILE, newline="", encoding="utf-8") as handle:
+        runs = list(csv.DictReader(handle))
+    stages = [r["stage"] for r in runs]
+    assert stages.count("cv") == len(card["cv"])
+    assert stages.count("tune") == card["search"]["budget"]
+    assert stages.count("final") == 1
