@@ -1,7 +1,7 @@
 """Settings from the environment, in one place, with defaults that run the embedded data set.
 
 Every path is resolved relative to the working directory (the repository root when started by the
-README command or gunicorn via the ``Procfile``), so the same code serves a checkout and a deployment.
+README command or gunicorn via the ``Procfile``), so one code path serves checkout and deployment.
 """
 
 from __future__ import annotations

@@ -373,13 +373,16 @@ NUMERIC_COLUMNS: tuple[str, ...] = tuple(
 #: Kaggle's placeholder for "not employed" (pensioners, unemployed): about 1000 years.
 DAYS_EMPLOYED_ANOMALY = 365243
 
-#: The 47 building/housing columns (``*_AVG``, ``*_MODE``, ``*_MEDI`` and friends), missing together.
-HOUSING_COLUMNS: tuple[str, ...] = tuple(
-    TRAIN_COLUMNS[TRAIN_COLUMNS.index("APARTMENTS_AVG") : TRAIN_COLUMNS.index("EMERGENCYSTATE_MODE") + 1]
-)
+#: The 47 building/housing columns (``*_AVG``, ``*_MODE``, ``*_MEDI`` and friends), missing
+#: together: the contiguous run from APARTMENTS_AVG to EMERGENCYSTATE_MODE in Kaggle's order.
+_HOUSING_FIRST = TRAIN_COLUMNS.index("APARTMENTS_AVG")
+_HOUSING_LAST = TRAIN_COLUMNS.index("EMERGENCYSTATE_MODE")
+HOUSING_COLUMNS: tuple[str, ...] = TRAIN_COLUMNS[_HOUSING_FIRST : _HOUSING_LAST + 1]
 
 #: The six credit-bureau enquiry counts, missing together.
-CREDIT_BUREAU_COLUMNS: tuple[str, ...] = tuple(c for c in TRAIN_COLUMNS if c.startswith("AMT_REQ_CREDIT_BUREAU_"))
+CREDIT_BUREAU_COLUMNS: tuple[str, ...] = tuple(
+    c for c in TRAIN_COLUMNS if c.startswith("AMT_REQ_CREDIT_BUREAU_")
+)
 
 
 def pandas_dtype(column: str) -> str:
