@@ -220,7 +220,7 @@ class DecisionStore:
         with self._reading("export decisions") as conn:
             sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM decisions ORDER BY id"
             for row in conn.execute(sql):
-                writer.writerow(list(row))
+                writer.writerow([_spreadsheet_safe(value) for value in row])
                 n += 1
         return n
 
@@ -373,6 +373,17 @@ def _validated(**raw: object) -> dict[str, object]:
         "default_probability": probability,
         "decision_threshold": threshold,
     }
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe.
+
+    Auditors open the export in a spreadsheet, and a reason typed as ``=HYPERLINK(...)`` must
+    stay text there (CSV injection). The database keeps exactly what was typed.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def decision_as_dict(decision: Decision) -> dict[str, object]:

@@ -122,6 +122,14 @@ def test_export_csv_to_path_and_file(store: DecisionStore, tmp_path: Path) -> No
     assert buffer.getvalue().splitlines()[0] == ",".join(EXPORT_COLUMNS)
 
 
+def test_export_keeps_formulas_as_text(store: DecisionStore) -> None:
+    reason = '=HYPERLINK("http://evil.example","click")'
+    _record(store, 100001, "refuse", default_probability=0.1, reason=reason)
+    rows = list(csv.DictReader(io.StringIO(store.export_csv_text())))
+    assert rows[0]["reason"] == "'" + reason  # shown as text by a spreadsheet
+    assert store.history(100001)[0].reason == reason  # stored exactly as typed
+
+
 def test_default_path_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CREDIT_DECISIONS_DB", str(tmp_path / "x.sqlite3"))
     assert decisions_db_path() == tmp_path / "x.sqlite3"
