@@ -50,11 +50,9 @@ Register = Callable[[dash.Dash, AppServices], None]
 
 #: Extensions registered by default, in this order (skipped while the module does not exist).
 EXTENSIONS: tuple[str, ...] = (
-    "credit_dashboard.auth",
-    "credit_dashboard.api",
-    "credit_dashboard.decisions",
-    "credit_dashboard.neighbours",
-    "credit_dashboard.whatif",
+    "credit_dashboard.auth",  # logins in front of everything (before_request), headers, access log
+    "credit_dashboard.api",  # JSON API on the same ScoringService
+    "credit_dashboard.pages.advisor_tools",  # what-if, similar clients, decision log panels
 )
 
 #: Served from the repository (the app runs from a checkout, as the Procfile and README do).
@@ -80,7 +78,7 @@ def _navbar() -> dbc.Navbar:
                     navbar=True,
                 ),
             ],
-            fluid=True,
+            fluid="xl",
         ),
         color="dark",
         dark=True,

@@ -19,7 +19,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
-from credit_dashboard.labels import display_scale, format_value, is_categorical
+from credit_dashboard.labels import display_scale, format_value, is_categorical, is_flag
 
 logger = logging.getLogger(__name__)
 
@@ -164,9 +164,6 @@ class HistoryComparison:
     sample: pd.DataFrame
     target_column: str
 
-    def numeric_features(self) -> tuple[str, ...]:
-        """Features that can go on a scatter axis."""
-        return tuple(f for f in self.features if isinstance(self.summaries[f], NumericSummary))
 
 
 def pickable_features(
@@ -184,6 +181,11 @@ def pickable_features(
         if feature in explained_set:
             seen.setdefault(feature, None)
     return tuple(seen)
+
+
+def scatter_features(features: Iterable[str]) -> tuple[str, ...]:
+    """Features that make sense on a scatter axis: numbers, not text, not yes/no flags."""
+    return tuple(f for f in features if not is_categorical(f) and not is_flag(f))
 
 
 def build_comparison(

@@ -187,6 +187,8 @@ def format_value(name: str, value: object) -> str:
             return _GENDER_TEXT.get(value, value)
         if name in {"FLAG_OWN_CAR", "FLAG_OWN_REALTY", "EMERGENCYSTATE_MODE"}:
             return _YES_NO_TEXT.get(value, value)
+        if name == "WEEKDAY_APPR_PROCESS_START":
+            return value.capitalize()  # Kaggle writes TUESDAY
         return value
     number = float(value)  # type: ignore[arg-type]
     if name == "DAYS_EMPLOYED" and number == DAYS_EMPLOYED_ANOMALY:
@@ -208,11 +210,16 @@ def format_value(name: str, value: object) -> str:
         return f"{number:.0f} years"
     if name == "HOUR_APPR_PROCESS_START":
         return f"{number:.0f} h"
-    if name.startswith(("FLAG_", "REG_", "LIVE_")) or name == "DAYS_EMPLOYED_ANOMALY":
+    if is_flag(name):
         return "yes" if number == 1 else "no" if number == 0 else _plain_number(number)
     if name.startswith("EXT_SOURCE_"):
         return f"{number:.2f}"
     return _plain_number(number)
+
+
+def is_flag(name: str) -> bool:
+    """True for numeric yes/no columns (1 = yes), raw or engineered."""
+    return name.startswith(("FLAG_", "REG_", "LIVE_")) or name == "DAYS_EMPLOYED_ANOMALY"
 
 
 def is_categorical(name: str) -> bool:
@@ -229,7 +236,7 @@ def display_scale(name: str) -> tuple[Callable[[float], float], str]:
     label = feature_label(name)
     if name in DAYS_COLUMNS:
         unit = "years" if name in {"DAYS_BIRTH", "DAYS_EMPLOYED"} else "years ago"
-        return _years, f"{label} ({unit})"
+        return _years, label if unit in label.lower() else f"{label} ({unit})"
     return _identity, label
 
 

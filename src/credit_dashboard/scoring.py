@@ -94,7 +94,8 @@ class ScoringService:
 
     loaded_model: Any
     applicants: pd.DataFrame
-    history: pd.DataFrame
+    #: Past clients (not needed to score; the app keeps them in ``AppServices.history``).
+    history: pd.DataFrame | None = None
     cache: ResultCache | None = None
     _positions: pd.Index = field(init=False, repr=False)
     _sorted_ids: list[str] = field(init=False, repr=False)

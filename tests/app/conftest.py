@@ -18,7 +18,7 @@ def app_settings(small_data_dir: Path, small_artifacts_dir: Path) -> Settings:
 def services(app_settings: Settings):
     from credit_dashboard.services import load_services
 
-    return load_services(app_settings)
+    return load_services(app_settings, background=False)
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,25 @@ def test_missing_tables_stop_with_the_file_and_command(tmp_path: Path, small_art
     assert "application_test.parquet" in message and "make_data.py" in message
 
 
+def test_a_history_file_that_is_not_parquet_stops_the_start(
+    tmp_path: Path, small_data_dir, small_artifacts_dir
+) -> None:
+    from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
+
+    shutil.copy(small_data_dir / APPLICANTS_TABLE, tmp_path / APPLICANTS_TABLE)
+    (tmp_path / TRAIN_TABLE).write_text("SK_ID_CURR,TARGET\n1,0\n")
+    with pytest.raises(StartupError, match="not a readable Parquet table"):
+        load_services(Settings(data_dir=tmp_path, artifacts_dir=small_artifacts_dir))
+
+
+def test_past_clients_load_in_the_background(app_settings, services) -> None:
+    background = load_services(app_settings)  # returns before the history is read
+    assert len(background.history) == len(services.history)
+    assert background.comparison.features == services.comparison.features
+    assert background.comparison_ready()
+    assert background.comparison.typical == services.comparison.typical
+
+
 def test_tampered_model_is_refused(tmp_path: Path, small_data_dir, small_artifacts_dir) -> None:
     for name in (MODEL_FILE, MODEL_CARD_FILE):
         shutil.copy(small_artifacts_dir / name, tmp_path / name)
@@ -166,7 +185,7 @@ def test_client_view_and_comparisons_for_a_real_client(services) -> None:
     assert "Age" in _text(view.profile) and "years" in _text(view.profile)
     assert ("Refuse" if result.decision == "refuse" else "Grant") in _text(view.decision)
     assert len(view.readings) == advisor.READINGS_TOP
-    assert view.compare_feature in services.comparison.features
+    assert view.compare_feature in services.comparison_features
     assert view.scatter_x != view.scatter_y
     go.Figure(view.waterfall)  # valid Plotly
     go.Figure(view.gauge)
@@ -180,6 +199,6 @@ def test_client_view_and_comparisons_for_a_real_client(services) -> None:
     if categorical is not None:
         figure = go.Figure(advisor.comparison_figure(services, result, categorical))
         assert figure.data[0].type == "bar"
-    x, y = services.comparison.numeric_features()[:2]
+    x, y = services.scatter_features[:2]
     scatter = go.Figure(advisor.bivariate_figure(services, result, x, y))
     assert scatter.data[0].name.startswith("Repaid")

@@ -13,6 +13,7 @@ from credit_dashboard.comparison import (
     build_comparison,
     client_category,
     pickable_features,
+    scatter_features,
     to_display,
 )
 from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
@@ -86,7 +87,6 @@ def test_sample_typical_values_and_numeric_features(history) -> None:
     comparison = build_comparison(values, target, features, sample_size=300, seed=3)
     assert len(comparison.sample) == 300
     assert set(comparison.sample["TARGET"].unique()) <= {0, 1}
-    assert comparison.numeric_features() == ("EXT_SOURCE_3", "DAYS_EMPLOYED")
     assert np.isclose(comparison.typical["EXT_SOURCE_3"], values["EXT_SOURCE_3"].median())
     # The pensioner placeholder must not drag the usual employment length.
     assert comparison.typical["DAYS_EMPLOYED"] < 0
@@ -100,6 +100,12 @@ def test_bad_inputs_are_named(history) -> None:
         build_comparison(values, target, ["NOT_THERE"])
     with pytest.raises(ValueError, match="rows"):
         build_comparison(values, target.iloc[:10], ["EXT_SOURCE_3"])
+
+
+def test_scatter_features_leave_out_text_and_flags() -> None:
+    features = ("EXT_SOURCE_3", "NAME_EDUCATION_TYPE", "FLAG_PHONE", "DAYS_EMPLOYED_ANOMALY",
+                "CREDIT_INCOME_RATIO", "REG_CITY_NOT_WORK_CITY")
+    assert scatter_features(features) == ("EXT_SOURCE_3", "CREDIT_INCOME_RATIO")
 
 
 def test_pickable_features_are_top_then_engineered_without_duplicates() -> None:

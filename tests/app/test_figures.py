@@ -37,7 +37,7 @@ def test_gauge_marks_the_threshold_with_colour_blind_safe_bands() -> None:
     assert steps[0].range == (0, 9.0) and steps[1].range[0] == 9.0
     assert {steps[0].color, steps[1].color} == {palette.SAFE_LIGHT, palette.RISK_LIGHT}
     assert indicator.gauge.axis.range == (0, 50.0)
-    assert "threshold 9.0 %" in figure.layout.annotations[0].text
+    assert "threshold 9.0 % (grant below, refuse above)" in figure.layout.annotations[0].text
 
 
 @pytest.mark.parametrize(("threshold", "top"), [(0.09, 0.5), (0.2, 0.6), (0.4, 1.0)])
@@ -61,17 +61,19 @@ def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
     figure = _fig(score.waterfall, _parts(2), base_value=-2.0)
     trace = figure.data[0]
     assert trace.orientation == "h"
-    assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    assert trace.base == -2.0  # bars start from the average client's risk
+    assert list(trace.measure) == ["relative", "relative", "relative", "total"]
     assert list(trace.y) == [
-        "Average client",
         "External score 3 = 0.12",
         "Age = 42 years",
         "All 2 other features",
-        "This client",
+        "All together",
     ]
-    assert np.allclose(trace.x[:4], [-2.0, 0.5, -0.3, 0.05])
-    final = trace.x[-1]
-    assert math.isclose(final, -2.0 + 0.5 - 0.3 + 0.1 - 0.05)
+    assert np.allclose(trace.x[:3], [0.5, -0.3, 0.05])
+    final = -2.0 + 0.5 - 0.3 + 0.1 - 0.05
+    assert math.isclose(trace.x[-1], final + 2.0)
+    average_line, client_line = _vlines(figure)
+    assert average_line == -2.0 and math.isclose(client_line, final)
     assert trace.increasing.marker.color == palette.RISK
     assert trace.decreasing.marker.color == palette.SAFE
     assert "log-odds" in figure.layout.xaxis.title.text
@@ -81,8 +83,8 @@ def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
 
 def test_waterfall_without_others_has_no_others_bar() -> None:
     trace = _fig(score.waterfall, _parts(10), base_value=0.0).data[0]
-    assert not any(name.startswith("All ") for name in trace.y)
-    assert len(trace.y) == 6
+    assert not any(name.endswith(" other features") for name in trace.y)
+    assert len(trace.y) == 5
 
 
 def test_global_importance_is_sorted_and_labelled() -> None:

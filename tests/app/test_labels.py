@@ -65,6 +65,7 @@ def test_unknown_names_fall_back_to_a_readable_label() -> None:
         ("DAYS_LAST_PHONE_CHANGE", -10, "10 days ago"),
         ("CREDIT_INCOME_RATIO", 3.21456, "3.21"),
         ("DAYS_EMPLOYED_ANOMALY", 1.0, "yes"),
+        ("WEEKDAY_APPR_PROCESS_START", "TUESDAY", "Tuesday"),
     ],
 )
 def test_values_in_the_lenders_words(name: str, value: object, text: str) -> None:

@@ -53,7 +53,8 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
 
 
 def title(text: str, size: int = 14) -> dict[str, Any]:
-    return {"text": text, "font": {"size": size}}
+    """A chart title on the left (the right is where Plotly's tool bar would sit)."""
+    return {"text": text, "font": {"size": size}, "x": 0.01, "xanchor": "left"}
 
 
 def axis(title_text: str, **settings: Any) -> dict[str, Any]:

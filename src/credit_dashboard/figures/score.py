@@ -18,6 +18,7 @@ from credit_dashboard.figures.palette import (
     base_layout,
     note,
     title,
+    vertical_line,
 )
 from credit_dashboard.labels import feature_label
 
@@ -66,9 +67,10 @@ def gauge(default_probability: float, decision_threshold: float) -> Figure:
         "data": [indicator],
         "layout": base_layout(
             height=260,
-            margin={"l": 30, "r": 30, "t": 50, "b": 30},
+            margin={"l": 30, "r": 30, "t": 50, "b": 40},
             annotations=[
-                note(f"threshold {threshold:.1f} %: grant below, refuse above", y=-0.08)
+                note(f"black mark: threshold {threshold:.1f} % (grant below, refuse above)",
+                     y=-0.12, yanchor="top")
             ],
         ),
     }
@@ -84,10 +86,10 @@ def waterfall(parts: TopContributions, base_value: float) -> Figure:
     Log-odds because contributions add up exactly there; the average and final probabilities are
     written on the chart so the advisor never has to convert.
     """
-    names = ["Average client"]
-    values = [base_value]
-    measures = ["absolute"]
-    hover = [f"Average client: {_probability(base_value):.1%} probability of default"]
+    names: list[str] = []
+    values: list[float] = []
+    measures: list[str] = []
+    hover: list[str] = []
     for item in parts.top:
         names.append(f"{item.label} = {item.display_value}")
         values.append(item.contribution)
@@ -98,18 +100,23 @@ def waterfall(parts: TopContributions, base_value: float) -> Figure:
         values.append(parts.others)
         measures.append("relative")
         hover.append(f"{parts.n_others} other features together: {parts.others:+.3f}")
-    final = base_value + sum(c.contribution for c in parts.top) + parts.others
-    names.append("This client")
-    values.append(final)
+    final = base_value + sum(values)
+    names.append("All together")
+    values.append(final - base_value)
     measures.append("total")
-    hover.append(f"This client: {_probability(final):.1%} probability of default")
+    hover.append(
+        f"From {_probability(base_value):.1%} (average client) to {_probability(final):.1%} "
+        f"(this client): {final - base_value:+.3f}"
+    )
     trace = {
         "type": "waterfall",
         "orientation": "h",
         "y": names,
         "x": values,
         "measure": measures,
-        "base": 0,
+        # Bars start from the average client's risk, as in SHAP's waterfall: a bar from zero to
+        # the base value would dwarf every contribution.
+        "base": base_value,
         "hovertext": hover,
         "hoverinfo": "text",
         "increasing": {"marker": {"color": RISK}},
@@ -120,15 +127,26 @@ def waterfall(parts: TopContributions, base_value: float) -> Figure:
     return {
         "data": [trace],
         "layout": base_layout(
-            height=120 + 28 * len(names),
-            margin={"l": 10, "r": 20, "t": 50, "b": 50},
+            height=140 + 28 * len(names),
+            margin={"l": 10, "r": 20, "t": 70, "b": 50},
             title=title(
                 f"From the average client ({_probability(base_value):.1%}) "
-                f"to this client ({_probability(final):.1%})"
+                f"to this client ({_probability(final):.1%})",
             ),
             showlegend=False,
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis=axis(RISK_AXIS_TITLE, zeroline=True),
+            xaxis=axis(RISK_AXIS_TITLE, zeroline=False),
+            shapes=[
+                vertical_line(base_value, colour=NEUTRAL, dash="dot", width=2),
+                vertical_line(final, colour=CLIENT, dash="dash", width=2),
+            ],
+            annotations=[
+                note(f"average client {_probability(base_value):.1%}", x=base_value, xref="x",
+                     y=1.0, yanchor="bottom", xanchor="right" if final >= base_value else "left",
+                     font={"color": "#555555"}),
+                note(f"this client {_probability(final):.1%}", x=final, xref="x", y=1.0,
+                     yanchor="bottom", xanchor="left" if final >= base_value else "right"),
+            ],
         ),
     }
 

@@ -112,10 +112,12 @@ def _first(features: list[str], allowed: set[str], skip: str | None = None) -> s
 def client_view(services: AppServices, result: ClientResult, row: pd.Series) -> ClientView:
     """Build the page's content for a scored client (no model call here)."""
     parts = top_contributions(result.contributions, WATERFALL_TOP)
-    typical = services.comparison.typical
+    # The "usual" values come from past clients; for the first seconds after start-up, while they
+    # load in the background, the readings state the values without them rather than wait.
+    typical = services.comparison.typical if services.comparison_ready() else None
     ranked = [c.feature for c in result.contributions]
-    pickable = set(services.comparison.features)
-    numeric = set(services.comparison.numeric_features())
+    pickable = set(services.comparison_features)
+    numeric = set(services.scatter_features)
     scatter_x = _first(ranked, numeric)
     return ClientView(
         header=f"Client {result.client_id}",
@@ -266,7 +268,7 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
     )
     def show_bivariate(x: str | None, y: str | None, client_text: str | None) -> Figure:
         result = _scored(client_text)
-        numeric = services.comparison.numeric_features()
+        numeric = services.scatter_features
         if result is None or x not in numeric or y not in numeric:
             return no_update
         return bivariate_figure(services, result, x, y)

@@ -33,7 +33,8 @@ SCATTER_X = "scatter-x"
 SCATTER_Y = "scatter-y"
 SCATTER_GRAPH = "scatter-graph"
 
-_GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+#: Advisors read the charts; zoom and export tools would only cover the titles.
+_GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def _search_card(services: AppServices, client_id: str | None) -> dbc.Card:
@@ -45,16 +46,15 @@ def _search_card(services: AppServices, client_id: str | None) -> dbc.Card:
                 html.Label("Client number (SK_ID_CURR)", htmlFor=SEARCH_INPUT, className="fw-bold"),
                 dbc.InputGroup(
                     [
-                        dcc.Input(
+                        dbc.Input(
                             id=SEARCH_INPUT,
                             type="text",
-                            inputMode="numeric",
+                            inputmode="numeric",
                             list=SUGGESTIONS,
                             value=client_id or "",
                             placeholder=f"Type a client number ({hint})",
-                            autoComplete="off",
+                            autocomplete="off",
                             debounce=False,
-                            className="form-control",
                         ),
                         dbc.Button("Show", id=SEARCH_BUTTON, color="primary", n_clicks=0),
                     ]
@@ -80,8 +80,7 @@ def _feature_options(features: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def _results(services: AppServices) -> html.Div:
-    comparison = services.comparison
-    numeric = comparison.numeric_features()
+    numeric = services.scatter_features
     return html.Div(
         id=RESULTS,
         style={"display": "none"},
@@ -134,7 +133,7 @@ def _results(services: AppServices) -> html.Div:
                                         html.Label("Feature", htmlFor=COMPARE_FEATURE),
                                         dcc.Dropdown(
                                             id=COMPARE_FEATURE,
-                                            options=_feature_options(comparison.features),
+                                            options=_feature_options(services.comparison_features),
                                             clearable=False,
                                         ),
                                         _graph(COMPARE_GRAPH, 340),
@@ -189,7 +188,7 @@ def layout(services: AppServices, client_id: str | None = None) -> html.Div:
             _results(services),
             dbc.Card(
                 [
-                    dbc.CardHeader("What the model looks at, over all clients"),
+                    dbc.CardHeader("Global importance"),
                     dbc.CardBody(
                         dcc.Graph(figure=global_importance(importance), config=_GRAPH_CONFIG)
                         if importance

@@ -40,6 +40,13 @@ def _how_to_produce(services: AppServices, what: str) -> dbc.Alert:
     )
 
 
+def _score_text(score: object) -> str:
+    if score is None:
+        return "-"
+    value = float(score)  # type: ignore[arg-type]
+    return "< 0.0001" if 0 <= value < 1e-4 else f"{value:.3g}"
+
+
 def drift_summary_block(summary: dict[str, Any]) -> html.Div:
     """Share of drifted columns and the most drifted ones, in words and a small table."""
     share = float(summary.get("share_drifted", 0.0))
@@ -55,7 +62,7 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
                 [
                     html.Td(feature_label(name)),
                     html.Td(html.Code(name)),
-                    html.Td("-" if score is None else f"{float(score):.3g}"),
+                    html.Td(_score_text(score)),
                     html.Td(str(detail.get("method", "-"))),
                 ]
             )
@@ -86,6 +93,11 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
             ),
             html.H3("Most drifted columns", className="h6"),
             table,
+            html.Small(
+                "Drift score: the test's p-value for statistical tests (the lower, the stronger "
+                "the drift), or the distance for distance methods (the higher, the stronger).",
+                className="text-muted",
+            ),
         ],
         id="drift-summary",
     )

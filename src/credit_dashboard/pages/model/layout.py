@@ -17,7 +17,7 @@ from credit_dashboard.figures.model_card import (
 )
 from credit_dashboard.services import AppServices
 
-_GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+_GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def _fmt(value: Any, pattern: str = "{:.3f}") -> str:

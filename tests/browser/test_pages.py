@@ -1,0 +1,133 @@
+"""The three pages in headless Chromium: search, shareable address, bad ids, comparisons, reports.
+
+Run with ``pytest --headless tests/browser``. Each test ends with no browser console message.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from credit_dashboard.data.schema import ID_COLUMN
+
+pytestmark = pytest.mark.browser
+
+
+def _applicant_ids(app) -> list[str]:
+    services = app.server.config["CREDIT_SERVICES"]
+    return [str(i) for i in services.applicants[ID_COLUMN].iloc[:50]]
+
+
+def _start(dash_duo, app, path: str = "/") -> None:
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1400, 1000)
+    if path != "/":
+        dash_duo.wait_for_page(f"{dash_duo.server_url}{path}")
+
+
+def _wait_for_client(dash_duo, client_id: str) -> None:
+    dash_duo.wait_for_text_to_equal("#client-header", f"Client {client_id}", timeout=20)
+    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=20)
+    dash_duo.wait_for_contains_text("#client-waterfall", "All together", timeout=20)
+
+
+def _title(dash_duo, graph_id: str) -> str:
+    return dash_duo.find_element(f"#{graph_id} .gtitle").text
+
+
+def _scroll_to(dash_duo, element, block: str) -> None:
+    dash_duo.driver.execute_script(
+        f"arguments[0].scrollIntoView({{block: '{block}', behavior: 'instant'}});", element
+    )
+
+
+def _pick_other_option(dash_duo, dropdown_id: str, *avoid: str) -> str:
+    """Open a dcc.Dropdown and click the first option whose text is not in ``avoid``."""
+    dropdown = dash_duo.find_element(f"#{dropdown_id}")
+    _scroll_to(dash_duo, dropdown, "center")
+    dropdown.click()
+    dash_duo.wait_for_element(".dash-dropdown-options .dash-dropdown-option")
+    options = dash_duo.find_elements(".dash-dropdown-options .dash-dropdown-option")
+    for option in options:
+        if option.text and option.text not in avoid:
+            text = option.text
+            _scroll_to(dash_duo, option, "nearest")
+            option.click()
+            return text
+    raise AssertionError(f"no other option in {dropdown_id}")
+
+
+def test_search_shows_score_decision_and_explanation(dash_duo, dashboard, screenshot) -> None:
+    client_id = _applicant_ids(dashboard)[3]
+    _start(dash_duo, dashboard)
+    dash_duo.wait_for_element("#client-search")
+    search = dash_duo.find_element("#client-search")
+    search.send_keys(client_id[:4])
+    dash_duo.wait_for_element("#client-suggestions option", timeout=10)
+    suggestions = dash_duo.find_elements("#client-suggestions option")
+    assert 0 < len(suggestions) <= 10
+    assert all(o.get_attribute("value").startswith(client_id[:4]) for o in suggestions)
+
+    search.send_keys(client_id[4:] + Keys.ENTER)
+    _wait_for_client(dash_duo, client_id)
+    assert dash_duo.driver.current_url.endswith(f"/?client={client_id}")
+    decision = dash_duo.find_element("#client-decision .decision").text
+    assert decision.endswith("Grant") or decision.endswith("Refuse")
+    assert "threshold" in dash_duo.find_element("#client-decision").text
+    assert len(dash_duo.find_elements("#client-readings li")) > 0
+    assert "Age" in dash_duo.find_element("#client-profile").text
+
+    # The comparison follows the chosen feature.
+    dash_duo.wait_for_element("#compare-graph .gtitle", timeout=20)
+    before = _title(dash_duo, "compare-graph")
+    _pick_other_option(dash_duo, "compare-feature", dash_duo.find_element("#compare-feature").text)
+    dash_duo.wait_for_element("#compare-graph .gtitle")
+    dash_duo._wait_for_callbacks()
+    assert _title(dash_duo, "compare-graph") != before
+
+    # The bivariate plot follows the chosen axes.
+    dash_duo.wait_for_element("#scatter-graph .gtitle", timeout=20)
+    before = _title(dash_duo, "scatter-graph")
+    _pick_other_option(dash_duo, "scatter-x", dash_duo.find_element("#scatter-x").text,
+                       dash_duo.find_element("#scatter-y").text)
+    dash_duo._wait_for_callbacks()
+    assert _title(dash_duo, "scatter-graph") != before
+    screenshot("advisor")
+    assert dash_duo.get_logs() == []
+
+
+def test_address_with_a_client_and_bad_ids(dash_duo, dashboard, screenshot) -> None:
+    client_id = _applicant_ids(dashboard)[0]
+    _start(dash_duo, dashboard, f"/?client={client_id}")
+    _wait_for_client(dash_duo, client_id)
+
+    for bad, expected in (
+        ("abc", "digits only"),
+        ("99999999999", "at most"),
+        ("%3Cscript%3E", "markup"),
+        ("123", "no applicant has the id 123"),
+    ):
+        dash_duo.wait_for_page(f"{dash_duo.server_url}/?client={bad}")
+        dash_duo.wait_for_contains_text("#client-message", expected, timeout=10)
+        assert not dash_duo.find_element("#client-results").is_displayed()
+        if bad == "abc":
+            screenshot("advisor-unknown-id")
+    assert dash_duo.get_logs() == []
+
+
+def test_analyst_and_model_pages(dash_duo, dashboard, screenshot) -> None:
+    _start(dash_duo, dashboard, "/analyst")
+    dash_duo.wait_for_contains_text("#drift-summary", "of the columns drifted", timeout=10)
+    frame = dash_duo.find_element("#drift-report-frame")
+    assert frame.get_attribute("src").endswith("/reports/drift")
+    dash_duo.driver.switch_to.frame(frame)
+    assert dash_duo.driver.find_element("tag name", "body").text.strip()
+    dash_duo.driver.switch_to.default_content()
+    screenshot("analyst")
+
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/model")
+    dash_duo.wait_for_element("#cv-table", timeout=10)
+    dash_duo.wait_for_contains_text("#page-content", "Business cost by threshold", timeout=20)
+    assert len(dash_duo.find_elements("#page-content .js-plotly-plot")) == 5
+    screenshot("model")
+    assert dash_duo.get_logs() == []
