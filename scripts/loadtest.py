@@ -73,6 +73,8 @@ class Recorder:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_examples: list[str] = field(default_factory=list)
+    #: Dash answers 204 when a callback changes nothing: counted, so a run doing no work shows.
+    no_content: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def call(self, action: str, session: requests.Session, method: str, url: str, **kwargs):
@@ -86,6 +88,8 @@ class Recorder:
         elapsed = time.perf_counter() - started
         with self.lock:
             self.latencies[action].append(elapsed)
+            if response is not None and response.status_code == 204:
+                self.no_content[action] += 1
             if not ok:
                 self.errors[action] += 1
                 if len(self.error_examples) < 10:
@@ -282,7 +286,8 @@ def sample_clients(data_dir: Path, n: int, seed: int) -> tuple[list[int], list[d
 def report(recorder: Recorder, wall_s: float, args: argparse.Namespace) -> bool:
     print(f"\n{args.users} advisors, {wall_s:.0f}s, think time {args.think:g}s, "
           f"gunicorn {args.workers} workers x {args.threads} threads")
-    print(f"{'action':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    print(f"{'action':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+          f"{'204s':>6}")
     every: list[float] = []
     for action, values in sorted(recorder.latencies.items()):
         if action == "login":
@@ -290,7 +295,7 @@ def report(recorder: Recorder, wall_s: float, args: argparse.Namespace) -> bool:
         every.extend(values)
         print(f"{action:<22}{len(values):>9}{recorder.errors.get(action, 0):>8}"
               f"{percentile(values, 50) * 1000:>9.0f}{percentile(values, 95) * 1000:>9.0f}"
-              f"{max(values) * 1000:>9.0f}")
+              f"{max(values) * 1000:>9.0f}{recorder.no_content.get(action, 0):>6}")
     errors = sum(n for a, n in recorder.errors.items())
     p95 = percentile(every, 95) * 1000
     print(f"{'all':<22}{len(every):>9}{errors:>8}{percentile(every, 50) * 1000:>9.0f}"
