@@ -24,6 +24,8 @@ The index is a KD-tree built once at start-up on the history matrix: a query vis
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -273,6 +275,53 @@ class NeighbourIndex:
             default_rate=float(neighbours[TARGET_COLUMN].mean()),
             population_default_rate=self.population_default_rate,
         )
+
+
+class BackgroundIndex:
+    """A :class:`NeighbourIndex` built by a daemon thread, so building it never delays start-up.
+
+    The app reads the 300 k past clients in the background too; this thread waits for them
+    (``history()`` blocks until they are loaded), builds the index (about a second), and
+    ``get()`` waits for it: only a similar-clients query made in the first seconds waits.
+    """
+
+    def __init__(
+        self,
+        history: Callable[[], pd.DataFrame],
+        scorer: ProbabilityScorer | None = None,
+        name: str = "similar-clients-index",
+    ) -> None:
+        self._done = threading.Event()
+        self._index: NeighbourIndex | None = None
+        self._error: BaseException | None = None
+        self.build_seconds: float | None = None
+        self._thread = threading.Thread(
+            target=self._build, args=(history, scorer), name=name, daemon=True
+        )
+        self._thread.start()
+
+    def _build(self, history: Callable[[], pd.DataFrame], scorer: ProbabilityScorer | None) -> None:
+        try:
+            table = history()
+            started = time.perf_counter()
+            self._index = NeighbourIndex(table, scorer=scorer)
+            self.build_seconds = time.perf_counter() - started
+        except BaseException as exc:  # re-raised to whoever asks for the index
+            logger.error("similar-clients index could not be built: %s", exc)
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set() and self._error is None
+
+    def get(self, timeout: float | None = None) -> NeighbourIndex:
+        """The index, once built (waits up to ``timeout`` seconds; None waits as long as needed)."""
+        if not self._done.wait(timeout):
+            raise TimeoutError("the similar-clients index is still being built")
+        if self._error is not None or self._index is None:
+            raise RuntimeError(f"the similar-clients index could not be built: {self._error}")
+        return self._index
 
 
 def _one_row(client: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.DataFrame:

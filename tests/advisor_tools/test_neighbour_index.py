@@ -98,3 +98,34 @@ def test_bad_requests_are_refused(synthetic_history: pd.DataFrame) -> None:
     assert index.query(synthetic_history.iloc[[0]], k=10).k == 3
     with pytest.raises(ValueError, match="one client row"):
         index.query(synthetic_history.head(2))
+
+
+def test_background_index_waits_for_history_and_reports_failures(
+    synthetic_history: pd.DataFrame,
+) -> None:
+    import threading
+
+    from credit_dashboard.neighbours import BackgroundIndex
+
+    released = threading.Event()
+
+    def slow_history() -> pd.DataFrame:
+        released.wait(10)  # the past clients are still loading
+        return synthetic_history
+
+    pending = BackgroundIndex(slow_history)
+    with pytest.raises(TimeoutError, match="still being built"):
+        pending.get(timeout=0.05)
+    assert not pending.ready()
+    released.set()
+    index = pending.get(timeout=30)
+    assert pending.ready() and pending.build_seconds is not None
+    assert index.query(synthetic_history.iloc[[0]], k=3).k == 3
+
+    def broken_history() -> pd.DataFrame:
+        raise OSError("application_train.parquet: unreadable")
+
+    failed = BackgroundIndex(broken_history)
+    with pytest.raises(RuntimeError, match="unreadable"):
+        failed.get(timeout=30)
+    assert not failed.ready()

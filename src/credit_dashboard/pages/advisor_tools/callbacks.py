@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html
 from flask import Response
 
 from credit_dashboard.decisions import DecisionStore, DecisionStoreError, DecisionValidationError
-from credit_dashboard.neighbours import NeighbourIndex
+from credit_dashboard.neighbours import BackgroundIndex
 from credit_dashboard.pages.advisor.layout import CLIENT_STORE
 from credit_dashboard.pages.advisor_tools.layout import (
     DECISION_CHOICE,
@@ -61,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 #: The name recorded when nobody is signed in (logins disabled or not installed).
 LOCAL_USER = "local"
+#: How long a similar-clients query waits for the index still being built at start-up.
+INDEX_WAIT_S = 120.0
 
 
 def current_user() -> str:
@@ -78,17 +79,16 @@ def current_user() -> str:
 def register(app: Dash, services: AppServices) -> None:
     """Build the index, open the log, add the three panels and their callbacks to the page."""
     scoring = services.scoring
-    started = time.perf_counter()
-    index = NeighbourIndex(services.history, scorer=scoring.model.default_probability)
-    services.timings["neighbour_index"] = time.perf_counter() - started
+    # Built in the background once the past clients are loaded (they load in the background
+    # too): start-up never waits for it, only a query made in the first seconds does.
+    pending = BackgroundIndex(lambda: services.history, scorer=scoring.model.default_probability)
     store = DecisionStore()
     columns = choose_inputs(services.card.get("global_importance", []), N_INPUTS)
     if not columns:  # a card without importance: offer the core amounts rather than nothing
         columns = ["AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE", "AMT_INCOME_TOTAL"]
-    services.extras.update(neighbour_index=index, decision_store=store, whatif_inputs=columns)
+    services.extras.update(neighbour_index=pending, decision_store=store, whatif_inputs=columns)
     logger.info(
-        "advisor tools: neighbour index %.2fs, what-if inputs %s, decision log %s",
-        services.timings["neighbour_index"], ", ".join(columns), store.path,
+        "advisor tools: what-if inputs %s; decision log %s", ", ".join(columns), store.path
     )
     services.advisor_panels.extend(
         [lambda: whatif_panel(columns), neighbours_panel, decision_panel]
@@ -189,6 +189,10 @@ def register(app: Dash, services: AppServices) -> None:
         row = client_row(client_text)
         if row is None:
             return None
+        try:
+            index = pending.get(timeout=INDEX_WAIT_S)
+        except (TimeoutError, RuntimeError) as exc:
+            return dbc.Alert(f"Similar clients are not available: {exc}.", color="warning")
         return neighbours_view(index.query(row, k=N_NEIGHBOURS))
 
     @app.callback(
