@@ -361,6 +361,8 @@ def _blueprint(auth: _Auth) -> Blueprint:
         if auth.settings.disabled:
             return redirect(next_path)
         if request.method == "GET":
+            if auth.signed_in_user() is not None:
+                return redirect(next_path)
             return _login_form(auth, next_path)
         request.max_content_length = LOGIN_BODY_LIMIT
         address = request.remote_addr or "?"
@@ -483,22 +485,8 @@ def install_request_log(server: Flask) -> None:
         return response
 
 
-def register(app: Any, services: Any = None) -> None:
-    """Put logins, headers and the request log on ``app`` (a Dash app or its Flask server).
-
-    ``services`` is unused; the signature matches the app's plug-in hook.
-    """
-    server: Flask = getattr(app, "server", app)
-    settings = AuthSettings()
-    install_request_log(server)
-    install_security_headers(server)
-    server.config.update(
-        SESSION_COOKIE_NAME="credit_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
-    )
+def _start(settings: AuthSettings) -> tuple[UserStore | None, str]:
+    """The users and the session key, creating the first account when there is none."""
     if settings.disabled:
         if settings.host not in _LOOPBACK_HOSTS:
             raise RuntimeError(
@@ -506,18 +494,43 @@ def register(app: Any, services: Any = None) -> None:
                 f"{settings.host} would serve client files without a login to the network"
             )
         log.warning("CREDIT_AUTH_DISABLED=1: logins are OFF (local development only)")
-        server.secret_key = server.secret_key or secrets.token_hex(32)
-        auth = _Auth(settings, None, server.secret_key)
-    else:
-        password = ensure_users_file(settings.users_file)
-        if password is not None:
-            log.warning(
-                "first run: created account '%s' with password %s in %s (shown once; "
-                "change it with `python -m credit_dashboard.auth add-user %s`)",
-                DEFAULT_USER, password, settings.users_file, DEFAULT_USER,
-            )
-        server.secret_key = load_or_create_secret_key(settings)
-        auth = _Auth(settings, UserStore(settings.users_file), server.secret_key)
+        return None, settings.secret_key or secrets.token_hex(32)
+    password = ensure_users_file(settings.users_file)
+    if password is not None:
+        log.warning(
+            "first run: created account '%s' with password %s in %s (shown once; "
+            "reset it with `python -m credit_dashboard.auth add-user %s`)",
+            DEFAULT_USER, password, settings.users_file, DEFAULT_USER,
+        )
+    return UserStore(settings.users_file), load_or_create_secret_key(settings)
+
+
+def register(app: Any, services: Any = None) -> None:
+    """Put logins, headers and the request log on ``app`` (a Dash app or its Flask server).
+
+    ``services`` is unused; the signature matches the app's plug-in hook. A configuration problem
+    (unreadable users file, config directory not writable, logins off on a network address) stops
+    the start-up with a ``StartupError`` naming the file or variable.
+    """
+    from credit_dashboard.services import StartupError
+
+    server: Flask = getattr(app, "server", app)
+    try:
+        settings = AuthSettings()
+        store, secret = _start(settings)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise StartupError(f"logins cannot start: {exc}") from exc
+    install_request_log(server)
+    install_security_headers(server)
+    server.secret_key = secret
+    server.config.update(
+        SESSION_COOKIE_NAME="credit_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+    )
+    auth = _Auth(settings, store, secret)
     server.register_blueprint(_blueprint(auth))
     _install_guard(server, auth)
 

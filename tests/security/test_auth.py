@@ -94,6 +94,8 @@ def test_sign_in_opens_pages_callbacks_and_api(users: Path) -> None:
     assert response.status_code == 302 and response.headers["Location"] == "/client/100002"
     for method, path in PROTECTED:
         assert client.open(path, method=method).get_data(as_text=True) == SECRET, path
+    again = client.get("/login?next=/client/100002")  # already signed in: straight through
+    assert again.status_code == 302 and again.headers["Location"] == "/client/100002"
 
 
 def test_wrong_password_and_unknown_user_look_the_same(users: Path) -> None:
@@ -211,6 +213,17 @@ def test_an_unreadable_users_file_stops_the_start_naming_it(auth_env: Path) -> N
     auth_env.parent.mkdir(parents=True)
     auth_env.write_text("{not json")
     with pytest.raises(RuntimeError, match=re.escape(str(auth_env))):
+        make_app()
+
+
+def test_an_unusable_config_dir_stops_the_start_naming_it(tmp_path: Path, monkeypatch) -> None:
+    from credit_dashboard.services import StartupError
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("CREDIT_USERS_FILE", str(blocker / "users.json"))
+    monkeypatch.delenv("CREDIT_AUTH_DISABLED", raising=False)
+    with pytest.raises(StartupError, match="not-a-directory"):
         make_app()
 
 
