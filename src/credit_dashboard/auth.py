@@ -12,8 +12,8 @@ Environment:
   generated once (0600) so every gunicorn worker signs sessions alike.
 - ``CREDIT_COOKIE_SECURE=1``: mark the session cookie ``Secure`` (set it behind HTTPS).
 - ``CREDIT_SESSION_HOURS``: how long a sign-in lasts (default 8).
-- ``CREDIT_AUTH_DISABLED=1``: no logins, for local development only (refused unless
-  ``CREDIT_HOST`` is a loopback address).
+- ``CREDIT_AUTH_DISABLED=1``: no logins, for local development only: refused at start-up unless
+  ``CREDIT_HOST`` is a loopback address, and requests from any other address get 403.
 
 Manage accounts with ``python -m credit_dashboard.auth add-user NAME`` / ``add-api-key NAME`` /
 ``remove NAME``.
@@ -59,6 +59,7 @@ LOGIN_BODY_LIMIT = 8 * 1024
 MAX_FAILED_LOGINS = 10
 FAILED_LOGIN_WINDOW_S = 15 * 60
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -415,8 +416,15 @@ def _wants_page() -> bool:
 def _install_guard(server: Flask, auth: _Auth) -> None:
     @server.before_request
     def require_login():
-        if request.path in PUBLIC_PATHS or auth.settings.disabled:
-            g.user = None if request.path in PUBLIC_PATHS else "local-dev"
+        if request.path in PUBLIC_PATHS:
+            return None
+        if auth.settings.disabled:
+            # Logins off serves this machine only, whatever address gunicorn was bound to.
+            if request.remote_addr not in _LOOPBACK_ADDRESSES:
+                response = jsonify(error="logins are off on this server: local requests only")
+                response.status_code = 403
+                return response
+            g.user = "local-dev"
             return None
         if request.path.startswith("/api/") and API_KEY_HEADER in request.headers:
             name = auth.store.user_for_api_key(request.headers[API_KEY_HEADER])  # type: ignore[union-attr]

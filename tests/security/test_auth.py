@@ -244,6 +244,15 @@ def test_disabled_logins_serve_pages_locally(auth_env: Path, monkeypatch) -> Non
     assert not auth_env.exists()  # no account is created for development
 
 
+def test_disabled_logins_refuse_other_machines(auth_env: Path, monkeypatch) -> None:
+    """gunicorn may bind 0.0.0.0 whatever CREDIT_HOST says: remote callers still get nothing."""
+    monkeypatch.setenv("CREDIT_AUTH_DISABLED", "1")
+    client = make_app().test_client()
+    response = client.get("/", environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert response.status_code == 403 and SECRET not in response.get_data(as_text=True)
+    assert client.get("/", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
 def test_disabled_logins_refuse_a_network_host(auth_env: Path, monkeypatch) -> None:
     monkeypatch.setenv("CREDIT_AUTH_DISABLED", "1")
     monkeypatch.setenv("CREDIT_HOST", "0.0.0.0")
