@@ -142,3 +142,15 @@ def test_csv_export_route(tools_app, services, client_id: int) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows[-1]["client_id"] == str(client_id) and rows[-1]["user"] == "tester"
+
+
+def test_decisions_are_recorded_under_the_signed_in_user(tools_app) -> None:
+    from flask import g
+
+    from credit_dashboard.pages.advisor_tools.callbacks import LOCAL_USER, current_user
+
+    with tools_app.server.test_request_context("/"):
+        assert current_user() == LOCAL_USER  # logins not installed in this app
+        g.user = "alice"  # what the login guard sets for a signed-in advisor
+        assert current_user() == "alice"
+    assert current_user() == LOCAL_USER  # outside any request
