@@ -437,7 +437,8 @@ def _install_guard(server: Flask, auth: _Auth) -> None:
             g.user = user.name
             return None
         if _wants_page():
-            return redirect("/login?" + urlencode({"next": _safe_next(request.full_path)}))
+            wanted = request.full_path.rstrip("?")  # Flask adds "?" even without a query
+            return redirect("/login?" + urlencode({"next": _safe_next(wanted)}))
         return _unauthorised(f"sign in first, or send an {API_KEY_HEADER} header to /api/")
 
 
