@@ -1,7 +1,7 @@
 """Train the credit-risk model and write everything the dashboard loads into the artifacts folder.
 
     python scripts/train.py                 # full run on data/ -> artifacts/ (<= 15 min on 2 cores)
-    python scripts/train.py --quick         # about a minute: fewer candidates, small search
+    python scripts/train.py --quick         # about a minute: fewer candidates and rows, 3 folds
     python scripts/train.py --train application_train.csv --applicants application_test.csv
 
 Writes model.joblib, model_card.json, drift_report.html, drift_summary.json (atomically: an
@@ -49,18 +49,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="clients to score: Kaggle application_test (.csv, .csv.gz, .parquet)")
     parser.add_argument("--out", type=Path, default=settings.artifacts_dir,
                         help="output folder for the model, its card and the drift report")
-    parser.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds")
+    parser.add_argument("--folds", type=int, default=None,
+                        help="stratified cross-validation folds (default: 3 quick, 5 full)")
     parser.add_argument("--search-budget", type=int, default=None,
-                        help="LightGBM random-search trials (default: 3 quick, 12 full)")
+                        help="LightGBM random-search trials (default: 3 quick, 10 full)")
     parser.add_argument("--quick", action="store_true",
                         help="few candidates, small search, capped rows: about a minute")
     parser.add_argument("--seed", type=int, default=42, help="random seed (splits, models)")
     parser.add_argument("--drift-rows", type=int, default=5000,
                         help="rows sampled from each table for the Evidently drift report")
     parser.add_argument("--cv-rows", type=int, default=None,
-                        help="rows used to compare candidates (default: 20000 quick, 60000 full)")
+                        help="rows used to compare candidates (default: 15000 quick, 30000 full)")
+    parser.add_argument("--tune-rows", type=int, default=None,
+                        help="rows for the random search (default: 30000 quick, 100000 full)")
     parser.add_argument("--fit-rows", type=int, default=None,
-                        help="rows to tune, calibrate and fit on (default: 60000 quick, all full)")
+                        help="rows to calibrate and fit on (default: 40000 quick, all full)")
     parser.add_argument("--holdout-share", type=float, default=0.2,
                         help="share of the history held out for the final evaluation")
     parser.add_argument("--jobs", type=int, default=2, help="threads for LightGBM/random forest")
@@ -78,13 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         train_path=args.train,
         applicants_path=args.applicants,
         out_dir=args.out,
-        folds=args.folds,
+        folds=args.folds if args.folds is not None else (3 if args.quick else 5),
         search_budget=args.search_budget,
         quick=args.quick,
         seed=args.seed,
         drift_sample_rows=args.drift_rows,
         holdout_share=args.holdout_share,
         cv_rows=args.cv_rows,
+        tune_rows=args.tune_rows,
         fit_rows=args.fit_rows,
         n_jobs=args.jobs,
         mlflow=args.mlflow,

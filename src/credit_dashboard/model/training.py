@@ -51,10 +51,13 @@ class TrainingInputError(ValueError):
 class TrainConfig:
     """What to train on, where to write, and how much compute to spend.
 
-    ``cv_rows``: rows of the development split used to compare candidates (a stratified subsample
-    keeps the slow ones, random forest and SMOTE, affordable). ``fit_rows``: rows used to tune, to
-    compute the out-of-fold predictions and to fit the final model (all of them by default; quick
-    mode caps it). ``None`` picks the mode's default.
+    Row caps (``None`` picks the mode's default; subsamples are stratified):
+
+    - ``cv_rows``: rows of the development split used to compare candidates; a subsample keeps
+      the slow ones (random forest, SMOTE) affordable. Default 15,000 quick, 30,000 full.
+    - ``tune_rows``: rows for the random search. Default 30,000 quick, 100,000 full.
+    - ``fit_rows``: rows for the out-of-fold predictions (calibration, threshold) and the final
+      fit. Default 40,000 quick, all of the development split in a full run.
     """
 
     train_path: Path
@@ -67,6 +70,7 @@ class TrainConfig:
     drift_sample_rows: int = 5000
     holdout_share: float = 0.2
     cv_rows: int | None = None
+    tune_rows: int | None = None
     fit_rows: int | None = None
     shap_rows: int = 2000
     n_jobs: int = 2
@@ -74,15 +78,19 @@ class TrainConfig:
 
     @property
     def budget(self) -> int:
-        return self.search_budget if self.search_budget is not None else (3 if self.quick else 12)
+        return self.search_budget if self.search_budget is not None else (3 if self.quick else 10)
 
     @property
     def cv_row_cap(self) -> int:
-        return self.cv_rows if self.cv_rows is not None else (20_000 if self.quick else 60_000)
+        return self.cv_rows if self.cv_rows is not None else (15_000 if self.quick else 30_000)
+
+    @property
+    def tune_row_cap(self) -> int:
+        return self.tune_rows if self.tune_rows is not None else (30_000 if self.quick else 100_000)
 
     @property
     def fit_row_cap(self) -> int | None:
-        return self.fit_rows if self.fit_rows is not None else (60_000 if self.quick else None)
+        return self.fit_rows if self.fit_rows is not None else (40_000 if self.quick else None)
 
 
 @dataclass
@@ -178,12 +186,13 @@ def _train(config: TrainConfig) -> TrainResult:
 
     # 3. tuning
     X_fit, y_fit = stratified_subsample(X_dev, y_dev, config.fit_row_cap, config.seed)
-    logger.info("tuning lightgbm/%s: %d trials on %d rows", imbalance, config.budget, len(X_fit))
-    tuning = tune_lightgbm(X_fit, y_fit, imbalance=imbalance, budget=config.budget,
+    X_tune, y_tune = stratified_subsample(X_fit, y_fit, config.tune_row_cap, config.seed)
+    logger.info("tuning lightgbm/%s: %d trials on %d rows", imbalance, config.budget, len(X_tune))
+    tuning = tune_lightgbm(X_tune, y_tune, imbalance=imbalance, budget=config.budget,
                            seed=config.seed, n_jobs=config.n_jobs,
                            max_trees=1000 if config.quick else 2000, started=started)
     for trial in tuning.trials:
-        tracker.log("tune", "lightgbm", imbalance, trial, trial, rows=len(X_fit))
+        tracker.log("tune", "lightgbm", imbalance, trial, trial, rows=len(X_tune))
     params = tuning.best_params
 
     # 4. OOF -> calibration -> threshold
@@ -253,7 +262,7 @@ def _train(config: TrainConfig) -> TrainResult:
         },
         "search": {
             "budget": config.budget,
-            "rows": len(X_fit),
+            "rows": len(X_tune),
             "best_roc_auc": tuning.best_roc_auc,
             "trials": tuning.trials,
         },

@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 SEARCH_SPACE = {
     "learning_rate": loguniform(0.02, 0.2),
-    "num_leaves": randint(8, 128),
-    "min_child_samples": randint(10, 300),
+    "num_leaves": randint(4, 64),
+    "min_child_samples": randint(20, 400),
     "subsample": uniform(0.6, 0.4),
     "colsample_bytree": uniform(0.3, 0.7),
     "reg_lambda": loguniform(1e-3, 30.0),
