@@ -80,35 +80,66 @@ def age_years(days_birth: pd.Series) -> pd.Series:
     return -pd.to_numeric(days_birth, errors="coerce").astype("float64") / _DAYS_PER_YEAR
 
 
-def key_facts(raw: pd.DataFrame) -> pd.DataFrame:
-    """The unscaled key facts of each row (missing values left missing)."""
+#: The facts, in the order of the space's first dimensions.
+FACT_NAMES: tuple[str, ...] = (
+    "EXT_SOURCE_1",
+    "EXT_SOURCE_2",
+    "EXT_SOURCE_3",
+    "AGE_YEARS",
+    "YEARS_EMPLOYED",
+    "LOG_INCOME",
+    "LOG_CREDIT",
+    "LOG_ANNUITY",
+    "LOG_GOODS_PRICE",
+    "PAYMENT_RATE",
+    "ANNUITY_INCOME_RATIO",
+)
+
+
+def _fact_matrix(raw: pd.DataFrame) -> np.ndarray:
+    """The key facts as a float64 matrix (rows x FACT_NAMES), NaN where unknown.
+
+    Plain NumPy rather than pandas: a click queries one row, where pandas' per-operation
+    overhead would cost more than the tree search itself.
+    """
     missing = [c for c in SPACE_INPUT_COLUMNS if c not in raw.columns]
     if missing:
         raise KeyError(f"similar clients: rows lack the columns {', '.join(missing)}")
-    num = {c: pd.to_numeric(raw[c], errors="coerce").astype("float64") for c in SPACE_INPUT_COLUMNS}
-    # Money below 1 would make the logarithm meaningless; such amounts are data errors anyway.
-    def log_amount(column: str) -> pd.Series:
-        values = num[column]
-        return np.log(values.where(values >= 1))
+    num = {
+        c: pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        for c in SPACE_INPUT_COLUMNS
+    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Money below 1 would make the logarithm meaningless; such amounts are data errors.
+        def log_amount(column: str) -> np.ndarray:
+            values = num[column]
+            return np.log(np.where(values >= 1, values, np.nan))
 
-    income = num["AMT_INCOME_TOTAL"].where(num["AMT_INCOME_TOTAL"] > 0)
-    credit = num["AMT_CREDIT"].where(num["AMT_CREDIT"] > 0)
-    return pd.DataFrame(
-        {
-            "EXT_SOURCE_1": num["EXT_SOURCE_1"],
-            "EXT_SOURCE_2": num["EXT_SOURCE_2"],
-            "EXT_SOURCE_3": num["EXT_SOURCE_3"],
-            "AGE_YEARS": age_years(raw["DAYS_BIRTH"]),
-            "YEARS_EMPLOYED": years_employed(raw["DAYS_EMPLOYED"]),
-            "LOG_INCOME": log_amount("AMT_INCOME_TOTAL"),
-            "LOG_CREDIT": log_amount("AMT_CREDIT"),
-            "LOG_ANNUITY": log_amount("AMT_ANNUITY"),
-            "LOG_GOODS_PRICE": log_amount("AMT_GOODS_PRICE"),
-            "PAYMENT_RATE": num["AMT_ANNUITY"] / credit,
-            "ANNUITY_INCOME_RATIO": num["AMT_ANNUITY"] / income,
-        },
-        index=raw.index,
-    )
+        income = np.where(num["AMT_INCOME_TOTAL"] > 0, num["AMT_INCOME_TOTAL"], np.nan)
+        credit = np.where(num["AMT_CREDIT"] > 0, num["AMT_CREDIT"], np.nan)
+        days_employed = num["DAYS_EMPLOYED"]
+        employed = np.where(
+            days_employed == DAYS_EMPLOYED_ANOMALY, np.nan, -days_employed / _DAYS_PER_YEAR
+        )
+        columns = (
+            num["EXT_SOURCE_1"],
+            num["EXT_SOURCE_2"],
+            num["EXT_SOURCE_3"],
+            -num["DAYS_BIRTH"] / _DAYS_PER_YEAR,
+            employed,
+            log_amount("AMT_INCOME_TOTAL"),
+            log_amount("AMT_CREDIT"),
+            log_amount("AMT_ANNUITY"),
+            log_amount("AMT_GOODS_PRICE"),
+            num["AMT_ANNUITY"] / credit,
+            num["AMT_ANNUITY"] / income,
+        )
+    return np.column_stack(columns)
+
+
+def key_facts(raw: pd.DataFrame) -> pd.DataFrame:
+    """The unscaled key facts of each row (missing values left missing)."""
+    return pd.DataFrame(_fact_matrix(raw), columns=list(FACT_NAMES), index=raw.index)
 
 
 @dataclass(frozen=True)
@@ -141,12 +172,14 @@ class SimilaritySpace:
 
     def transform(self, raw: pd.DataFrame) -> np.ndarray:
         """Rows -> points of the space (float32: half the memory, ample precision for ranking)."""
-        facts = key_facts(raw)
-        scaled = (facts.fillna(self.medians) - self.means) / self.scales
+        facts = _fact_matrix(raw)
+        unknown = np.isnan(facts)
+        imputed = np.where(unknown, self.medians.to_numpy(), facts)
+        scaled = (imputed - self.means.to_numpy()) / self.scales.to_numpy()
         # An indicator is worth one standard deviation of a fact: "missing vs present" matters
         # about as much as a typical difference in one fact, no more.
-        flags = facts[list(self.indicator_columns)].isna().astype("float64")
-        return np.hstack([scaled.to_numpy(), flags.to_numpy()]).astype(np.float32)
+        flagged = [FACT_NAMES.index(c) for c in self.indicator_columns]
+        return np.hstack([scaled, unknown[:, flagged].astype("float64")]).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -240,6 +273,7 @@ class NeighbourIndex:
         return self._describe(rows, np.array([d for d, _ in keep]))
 
     def _describe(self, rows: np.ndarray, distances: np.ndarray) -> SimilarClients:
+        # Rows first, then columns: ``iloc[rows, columns]`` would copy whole columns first.
         raw = self.history.iloc[rows]
         if self.history_probabilities is not None:
             probabilities = np.asarray(self.history_probabilities)[rows].astype("float64")
@@ -247,29 +281,18 @@ class NeighbourIndex:
             probabilities = np.asarray(self.scorer(raw), dtype="float64")
         else:
             probabilities = np.full(len(rows), np.nan)
-        facts = pd.DataFrame(
-            {
-                "AGE_YEARS": age_years(raw["DAYS_BIRTH"]).to_numpy(),
-                "YEARS_EMPLOYED": years_employed(raw["DAYS_EMPLOYED"]).to_numpy(),
-            }
-        )
+        data: dict[str, object] = {
+            ID_COLUMN: raw[ID_COLUMN].to_numpy(),
+            "distance": distances.astype("float64"),
+            TARGET_COLUMN: raw[TARGET_COLUMN].to_numpy().astype("int64"),
+            "default_probability": probabilities,
+            "AGE_YEARS": age_years(raw["DAYS_BIRTH"]).to_numpy(),
+            "YEARS_EMPLOYED": years_employed(raw["DAYS_EMPLOYED"]).to_numpy(),
+        }
         for column in FACT_COLUMNS:
-            if column not in facts.columns:
-                facts[column] = raw[column].to_numpy() if column in raw.columns else np.nan
-        neighbours = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        ID_COLUMN: raw[ID_COLUMN].to_numpy(),
-                        "distance": distances.astype("float64"),
-                        TARGET_COLUMN: raw[TARGET_COLUMN].to_numpy().astype("int64"),
-                        "default_probability": probabilities,
-                    }
-                ),
-                facts[list(FACT_COLUMNS)],
-            ],
-            axis=1,
-        )
+            if column not in data:
+                data[column] = raw[column].to_numpy() if column in raw.columns else np.nan
+        neighbours = pd.DataFrame(data)
         return SimilarClients(
             neighbours=neighbours,
             default_rate=float(neighbours[TARGET_COLUMN].mean()),
