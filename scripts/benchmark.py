@@ -61,34 +61,34 @@ def _post_json(url: str, payload: dict, timeout: float = 30.0) -> tuple[int, byt
         return exc.code, exc.read()
 
 
-def _client_callback(base: str) -> dict:
-    """The advisor page's main callback (input: the client store) from Dash's dependency list."""
+def _callback(base: str, inputs: list[str], output: str) -> dict:
+    """A callback of the advisor page, found in Dash's dependency list by its inputs and output."""
     status, body = _get(f"{base}/_dash-dependencies")
     if status != 200:
         raise RuntimeError(f"/_dash-dependencies answered {status}")
     for callback in json.loads(body):
-        inputs = [f"{i['id']}.{i['property']}" for i in callback["inputs"]]
-        if inputs == ["advisor-client-id.data"] and "client-gauge.figure" in callback["output"]:
+        names = [f"{i['id']}.{i['property']}" for i in callback["inputs"]]
+        if names == inputs and output in callback["output"]:
             return callback
-    raise RuntimeError("the advisor page's client callback was not found")
+    raise RuntimeError(f"no callback with inputs {inputs} and output {output}")
 
 
-def _explain_over_http(base: str, callback: dict, client_id: str) -> int:
-    outputs = []
-    for part in callback["output"].strip(".").split("..."):
-        component, prop = part.rsplit(".", 1)
-        outputs.append({"id": component, "property": prop})
+def _call_over_http(base: str, callback: dict, values: list[object]) -> bytes:
+    """POST one callback as the browser does; returns the answer's body."""
+    parts = callback["output"].strip(".").split("...")
+    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+    inputs = [dict(i, value=v) for i, v in zip(callback["inputs"], values, strict=True)]
     payload = {
         "output": callback["output"],
-        "outputs": outputs,
-        "inputs": [{"id": "advisor-client-id", "property": "data", "value": client_id}],
-        "changedPropIds": ["advisor-client-id.data"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in callback["inputs"]],
         "state": [],
     }
     status, body = _post_json(f"{base}/_dash-update-component", payload)
-    if status != 200 or b"client-gauge" not in body:
-        raise RuntimeError(f"the client callback answered {status}: {body[:200]!r}")
-    return len(body)
+    if status != 200:
+        raise RuntimeError(f"the callback answered {status}: {body[:200]!r}")
+    return body
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -131,18 +131,26 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
             time.sleep(0.05)
         if first_page is None:
             raise RuntimeError(f"no page after {STARTUP_TIMEOUT_S} s")
-        callback = _client_callback(base)
-        _explain_over_http(base, callback, client_ids[0])
+        show_client = _callback(base, ["advisor-client-id.data"], "client-gauge.figure")
+        compare = _callback(base, ["compare-feature.value", "advisor-client-id.data"],
+                            "compare-graph.figure")
+        answer = json.loads(_call_over_http(base, show_client, [client_ids[0]]))
         first_client = time.perf_counter() - started
+        feature = answer["response"]["compare-feature"]["value"]
+        # Waits for the past clients loaded in the background.
+        _call_over_http(base, compare, [feature, client_ids[0]])
+        comparisons_ready = time.perf_counter() - started
         http_ms = []
         for client_id in client_ids[1:51]:
             tick = time.perf_counter()
-            _explain_over_http(base, callback, client_id)
+            _call_over_http(base, show_client, [client_id])
             http_ms.append((time.perf_counter() - tick) * 1000)
         return {
             "first_page_s": first_page,
             "first_client_s": first_client,
+            "comparisons_ready_s": comparisons_ready,
             "http_p50_ms": statistics.median(http_ms),
+            "http_p95_ms": float(np.percentile(http_ms, 95)),
             "peak_rss_mb": _peak_rss_mb(process.pid),
         }
     finally:
@@ -166,7 +174,9 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
     )
     from credit_dashboard.services import load_services
 
-    services = load_services(Settings(data_dir=data_dir, artifacts_dir=artifacts_dir))
+    services = load_services(
+        Settings(data_dir=data_dir, artifacts_dir=artifacts_dir), background=False
+    )
     scoring = services.scoring
     model = scoring.model
     ids = services.applicants["SK_ID_CURR"].to_numpy()
@@ -250,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
           f"p95 {per_client['floor_p95']:6.1f} ms")
     print(f"ratio to the floor:                   p50 {ratio_p50:6.2f} x    "
           f"p95 {ratio_p95:6.2f} x    (target <= 3 x)")
-    print(f"client callback over HTTP (50 clients, cached only if repeated): "
-          f"p50 {startup['http_p50_ms']:.1f} ms")
+    print(f"comparisons with past clients ready:  {startup['comparisons_ready_s']:6.2f} s")
+    print(f"main client callback over HTTP (50 new clients, dev server, logins off): "
+          f"p50 {startup['http_p50_ms']:.1f} ms, p95 {startup['http_p95_ms']:.1f} ms")
     print(f"peak RSS of the app process:          {startup['peak_rss_mb']:6.0f} MB"
           "   (target <= 1536 MB)")
     return 0

@@ -23,8 +23,12 @@ def _configure_logging() -> None:
         )
 
 
-def create_app_or_exit(settings: Settings | None = None) -> dash.Dash:
-    """``create_app``, or exit with status 2 and the start-up problem in one line."""
+#: gunicorn stops (instead of starting new workers forever) when a worker exits with this status.
+GUNICORN_BOOT_ERROR = 3
+
+
+def create_app_or_exit(settings: Settings | None = None, exit_status: int = 2) -> dash.Dash:
+    """``create_app``, or exit with ``exit_status`` and the start-up problem in one line."""
     from credit_dashboard.app import create_app
     from credit_dashboard.services import StartupError
 
@@ -33,7 +37,7 @@ def create_app_or_exit(settings: Settings | None = None) -> dash.Dash:
         return create_app(settings)
     except StartupError as exc:
         logger.error("cannot start the dashboard: %s", exc)
-        raise SystemExit(2) from None
+        raise SystemExit(exit_status) from None
 
 
 def main() -> int:

@@ -193,8 +193,8 @@ def __getattr__(name: str) -> Any:
     global _server
     if name == "server":
         if _server is None:
-            from credit_dashboard.__main__ import create_app_or_exit
+            from credit_dashboard.__main__ import GUNICORN_BOOT_ERROR, create_app_or_exit
 
-            _server = create_app_or_exit().server
+            _server = create_app_or_exit(exit_status=GUNICORN_BOOT_ERROR).server
         return _server
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

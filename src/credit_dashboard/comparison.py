@@ -163,6 +163,9 @@ class HistoryComparison:
     #: A fixed random sample of past clients: their feature values plus TARGET.
     sample: pd.DataFrame
     target_column: str
+    #: The sample's numeric features on the display scale, rounded to 4 significant digits, ready
+    #: for the scatter plot (computed once: a scatter then costs no conversion per click).
+    sample_display: dict[str, np.ndarray]
 
 
 
@@ -212,13 +215,29 @@ def build_comparison(
     sample = values.iloc[np.sort(chosen)][list(features)].copy()
     sample["TARGET"] = target.iloc[np.sort(chosen)].to_numpy()
     logger.info("comparison summaries ready for %d features", len(features))
+    sample_display = {
+        f: _significant(to_display(f, sample[f].to_numpy(dtype=float)))
+        for f in features
+        if is_numeric_dtype(sample[f])
+    }
     return HistoryComparison(
         features=tuple(features),
         summaries=summaries,
         typical=typical,
         sample=sample.reset_index(drop=True),
         target_column="TARGET",
+        sample_display=sample_display,
     )
+
+
+def _significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits (a smaller chart to send)."""
+    finite = np.abs(values[np.isfinite(values)])
+    largest = float(finite.max()) if finite.size else 0.0
+    if largest == 0.0:
+        return values
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(largest))))
+    return np.round(values, decimals)
 
 
 def client_category(feature: str, value: object) -> str:

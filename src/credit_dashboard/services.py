@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dash.development.base_component import Component
 
@@ -178,7 +179,12 @@ def read_history(path: Path) -> pd.DataFrame:
     """
     names = set(pq.read_schema(path).names)
     text = [c for c in CATEGORICAL_COLUMNS if c in names]
-    return pq.read_table(path, read_dictionary=text).to_pandas()
+    table = pq.read_table(path, read_dictionary=text)
+    # self_destruct frees each Arrow column as it is converted: the peak stays near one copy.
+    history = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()
+    return history
 
 
 def history_feature_values(model: Any, history: pd.DataFrame, features: tuple[str, ...]):

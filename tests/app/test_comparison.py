@@ -90,6 +90,11 @@ def test_sample_typical_values_and_numeric_features(history) -> None:
     assert np.isclose(comparison.typical["EXT_SOURCE_3"], values["EXT_SOURCE_3"].median())
     # The pensioner placeholder must not drag the usual employment length.
     assert comparison.typical["DAYS_EMPLOYED"] < 0
+    display = comparison.sample_display
+    assert set(display) == {"EXT_SOURCE_3", "DAYS_EMPLOYED"}
+    expected = np.abs(comparison.sample["DAYS_EMPLOYED"].to_numpy(dtype=float)) / 365.25
+    expected[comparison.sample["DAYS_EMPLOYED"].to_numpy() == DAYS_EMPLOYED_ANOMALY] = np.nan
+    assert np.allclose(display["DAYS_EMPLOYED"], expected, atol=0.01, equal_nan=True)
     again = build_comparison(values, target, features, sample_size=300, seed=3)
     pd.testing.assert_frame_equal(comparison.sample, again.sample)
 

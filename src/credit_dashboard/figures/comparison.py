@@ -141,8 +141,8 @@ def bivariate(
     data = [
         {
             "type": "scatter",
-            "x": np.round(x[mask], 5).tolist(),
-            "y": np.round(y[mask], 5).tolist(),
+            "x": x[mask].tolist(),
+            "y": y[mask].tolist(),
             "mode": "markers",
             "name": f"{name} ({int(mask.sum()):,})",
             "marker": {"color": colour, "symbol": symbol, "size": 5, "opacity": 0.55},

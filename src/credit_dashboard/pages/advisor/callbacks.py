@@ -155,14 +155,14 @@ def bivariate_figure(
     services: AppServices, result: ClientResult, x_feature: str, y_feature: str
 ) -> Figure:
     """Past clients on two features with this client marked."""
-    sample = services.comparison.sample
-    target = sample[services.comparison.target_column].to_numpy()
+    comparison = services.comparison
+    target = comparison.sample[comparison.target_column].to_numpy()
 
     def axis(feature: str) -> tuple[np.ndarray, float | None, str]:
         value = _client_value(result, feature)
         client = None if value is None else float(to_display(feature, np.array([value]))[0])
         _, title = display_scale(feature)
-        return to_display(feature, sample[feature].to_numpy()), client, title
+        return comparison.sample_display[feature], client, title
 
     x, client_x, x_title = axis(x_feature)
     y, client_y, y_title = axis(y_feature)
