@@ -129,8 +129,12 @@ def _read_users(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RuntimeError(f"users file {path} cannot be read as JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("users", {}), dict):
-        raise RuntimeError(f"users file {path} must be an object with a 'users' object")
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(section, {}), dict) for section in ("users", "api_keys")
+    ):
+        raise RuntimeError(
+            f"users file {path} must be an object with 'users' and 'api_keys' objects"
+        )
     data.setdefault("users", {})
     data.setdefault("api_keys", {})
     return data
@@ -179,7 +183,7 @@ class UserStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._mtime: float | None = None
+        self._signature: tuple[int, int, int] | None = None
         self._data: dict[str, Any] = {"users": {}, "api_keys": {}}
         self._refresh(strict=True)
         if path.stat().st_mode & 0o077:
@@ -187,13 +191,15 @@ class UserStore:
 
     def _refresh(self, strict: bool = False) -> None:
         try:
-            mtime = self.path.stat().st_mtime
+            info = self.path.stat()
         except OSError as exc:
             if strict:
                 raise RuntimeError(f"users file {self.path} is missing: {exc}") from exc
             self._data = {"users": {}, "api_keys": {}}  # fail closed: nobody gets in
             return
-        if mtime == self._mtime:
+        # The inode changes on every atomic rewrite, even within the clock's resolution.
+        signature = (info.st_mtime_ns, info.st_ino, info.st_size)
+        if signature == self._signature:
             return
         with self._lock:
             try:
@@ -203,12 +209,12 @@ class UserStore:
                     raise
                 log.exception("users file changed and is unreadable: refusing all logins")
                 self._data = {"users": {}, "api_keys": {}}
-            self._mtime = mtime
+            self._signature = signature
 
     def user(self, name: str) -> User | None:
         self._refresh()
         entry = self._data["users"].get(name)
-        if not isinstance(entry, dict) or "password_hash" not in entry:
+        if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):
             return None
         stamp = hashlib.sha256(entry["password_hash"].encode("utf-8")).hexdigest()[:16]
         return User(name, str(entry.get("role", "advisor")), stamp)
@@ -218,6 +224,7 @@ class UserStore:
         self._refresh()
         entry = self._data["users"].get(name)
         stored = entry.get("password_hash") if isinstance(entry, dict) else None
+        stored = stored if isinstance(stored, str) else None
         try:
             ok = check_password_hash(stored or _dummy_hash(), password)
         except ValueError:  # a hash written by hand in an unknown format

@@ -6,8 +6,8 @@ drift report and an API route all return a client's secret, so any leak shows up
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import re
 import stat
 from pathlib import Path
@@ -163,7 +163,6 @@ def test_changing_a_password_signs_out_open_sessions(users: Path) -> None:
     sign_in(client, "advisor", PASSWORD)
     assert client.get("/").status_code == 200
     write_users(users, {"advisor": "a new password"})
-    os.utime(users, (1, 1))  # a different mtime even within the clock's resolution
     assert client.get("/").status_code == 302
 
 
@@ -227,9 +226,18 @@ def test_an_unusable_config_dir_stops_the_start_naming_it(tmp_path: Path, monkey
         make_app()
 
 
-def test_a_broken_hash_refuses_that_login_without_crashing(auth_env: Path) -> None:
+@pytest.mark.parametrize("content", ['[]', '{"users": []}', '{"api_keys": ["k"]}'])
+def test_a_users_file_of_the_wrong_shape_stops_the_start(auth_env: Path, content: str) -> None:
     auth_env.parent.mkdir(parents=True)
-    auth_env.write_text('{"users": {"advisor": {"password_hash": "rot13:abc"}}}')
+    auth_env.write_text(content)
+    with pytest.raises(RuntimeError, match="must be an object"):
+        make_app()
+
+
+@pytest.mark.parametrize("stored", ["rot13:abc", 42, None])
+def test_a_broken_hash_refuses_that_login_without_crashing(auth_env: Path, stored: object) -> None:
+    auth_env.parent.mkdir(parents=True)
+    auth_env.write_text(json.dumps({"users": {"advisor": {"password_hash": stored}}}))
     client = make_app().test_client()
     assert sign_in(client, "advisor", "abc").status_code == 401
 
@@ -304,6 +312,5 @@ def test_cli_adds_users_and_keys_that_work(auth_env: Path, capsys) -> None:
     assert client.get("/api/clients/100002", headers={"X-API-Key": key}).status_code == 200
     assert sign_in(client, "analyst1", password).status_code == 302
     assert auth._main(["remove", "batch"]) == 0
-    os.utime(auth_env, (1, 1))
     assert client.get("/api/clients/100002", headers={"X-API-Key": key}).status_code == 401
     assert auth._main(["remove", "nobody"]) == 1
