@@ -65,6 +65,7 @@ def _search_card(services: AppServices, client_id: str | None) -> dbc.Card:
                     "type; press Enter or Show. Share a client with the page address (/?client=…).",
                     className="text-muted",
                 ),
+                _model_line(services),
             ]
         ),
         className="mb-3",
@@ -73,6 +74,22 @@ def _search_card(services: AppServices, client_id: str | None) -> dbc.Card:
 
 def _graph(graph_id: str, height: int) -> dcc.Graph:
     return dcc.Graph(id=graph_id, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def _loading(graph_id: str, height: int) -> dcc.Loading:
+    """A graph with a spinner while it is computed (the comparisons wait for the past clients,
+    which load in the background for the first seconds after start-up)."""
+    return dcc.Loading(_graph(graph_id, height), delay_show=300, type="default")
+
+
+def _model_line(services: AppServices) -> html.Small:
+    card = services.card
+    created = str(card.get("created_at", ""))[:10] or "unknown date"
+    return html.Small(
+        f"Model {services.scoring.model_version}, trained {created}; refuse at a probability of "
+        f"default of {services.scoring.decision_threshold:.1%} or more.",
+        className="text-muted d-block mt-1",
+    )
 
 
 def _feature_options(features: tuple[str, ...]) -> list[dict[str, str]]:
@@ -136,7 +153,7 @@ def _results(services: AppServices) -> html.Div:
                                             options=_feature_options(services.comparison_features),
                                             clearable=False,
                                         ),
-                                        _graph(COMPARE_GRAPH, 340),
+                                        _loading(COMPARE_GRAPH, 340),
                                     ],
                                     lg=6,
                                 ),
@@ -162,7 +179,7 @@ def _results(services: AppServices) -> html.Div:
                                                 ]),
                                             ]
                                         ),
-                                        _graph(SCATTER_GRAPH, 400),
+                                        _loading(SCATTER_GRAPH, 400),
                                     ],
                                     lg=6,
                                 ),
