@@ -164,7 +164,7 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
 
 def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed: int) -> dict:
     """Time the advisor page's computations in-process, cache bypassed, next to the floor."""
-    import plotly.utils
+    from plotly.io.json import to_json_plotly
 
     from credit_dashboard.config import Settings
     from credit_dashboard.pages.advisor.callbacks import (
@@ -190,8 +190,8 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
         scatter = bivariate_figure(services, result, view.scatter_x, view.scatter_y)
         outputs = [view.profile, view.gauge, view.decision, view.waterfall, view.readings,
                    compare, scatter]
-        # What Dash does before answering: the outputs as JSON.
-        return len(json.dumps(outputs, cls=plotly.utils.PlotlyJSONEncoder))
+        # What Dash does before answering: the outputs as JSON (dash._utils.to_json).
+        return len(to_json_plotly(outputs))
 
     def floor(client_id: int) -> None:
         row = scoring.applicant_row(client_id)
