@@ -52,14 +52,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=None,
                         help="stratified cross-validation folds (default: 3 quick, 5 full)")
     parser.add_argument("--search-budget", type=int, default=None,
-                        help="LightGBM random-search trials (default: 3 quick, 10 full)")
+                        help="LightGBM random-search trials (default: 3 quick, 12 full)")
     parser.add_argument("--quick", action="store_true",
                         help="few candidates, small search, capped rows: about a minute")
     parser.add_argument("--seed", type=int, default=42, help="random seed (splits, models)")
     parser.add_argument("--drift-rows", type=int, default=5000,
                         help="rows sampled from each table for the Evidently drift report")
     parser.add_argument("--cv-rows", type=int, default=None,
-                        help="rows used to compare candidates (default: 15000 quick, 30000 full)")
+                        help="rows used to compare candidates (default: 15000 quick, 50000 full)")
     parser.add_argument("--tune-rows", type=int, default=None,
                         help="rows for the random search (default: 30000 quick, 100000 full)")
     parser.add_argument("--fit-rows", type=int, default=None,

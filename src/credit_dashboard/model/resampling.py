@@ -9,8 +9,8 @@ encoding it would invent clients who are "0.3 Laborers and 0.7 Drivers". SMOTENC
 numeric columns only and gives each synthetic client the most frequent *real* level among its
 neighbours for every categorical column. It runs right after ``FeatureEngineer`` (categories still
 one column each) and before any one-hot encoder. SMOTENC cannot handle missing values, so
-``MissingFiller`` first fills numbers with the training median and gives missing categories their
-own explicit level (keeping "not declared" as information rather than guessing a value).
+``SmoteInput`` first fills numbers with the training median (and standardises them, see there) and
+gives missing categories their own explicit level ("not declared" stays information).
 """
 
 from __future__ import annotations
@@ -29,20 +29,33 @@ MISSING_LEVEL = "MISSING"
 RESAMPLED_RATIO = 0.5
 
 
-class MissingFiller(TransformerMixin, BaseEstimator):
-    """Fill numeric gaps with training medians and missing categories with an explicit level."""
+class SmoteInput(TransformerMixin, BaseEstimator):
+    """Make the features usable by SMOTENC: no gaps, and numbers on one scale.
 
-    def fit(self, X: pd.DataFrame, y: object = None) -> MissingFiller:
+    Numeric gaps get the training median, missing categories an explicit level. Numbers are then
+    standardised: SMOTENC picks neighbours by Euclidean distance, and unscaled, amounts in the
+    hundreds of thousands would decide alone who is whose neighbour. (Trees are unaffected by the
+    rescaling; the linear model standardises anyway.)
+    """
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> SmoteInput:
         categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         numeric = [c for c in X.columns if c not in categorical]
         medians = X[numeric].median()
         self.medians_ = {c: float(v) if np.isfinite(v) else 0.0 for c, v in medians.items()}
+        filled = X[numeric].fillna(value=self.medians_)
+        self.means_ = filled.mean().to_numpy()
+        scale = filled.std().to_numpy()
+        self.scales_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "medians_")
         out = X.fillna(value=self.medians_)
+        numbers = out[self.numeric_columns_].to_numpy(dtype=np.float64)
+        out[self.numeric_columns_] = (numbers - self.means_) / self.scales_
         for column in self.categorical_columns_:
             values = out[column]
             if MISSING_LEVEL not in values.cat.categories:
@@ -55,7 +68,7 @@ def make_sampler(imbalance: str, seed: int) -> list[tuple[str, object]]:
     """Pipeline steps implementing ``imbalance`` ("smote" or "undersample"; others need none)."""
     if imbalance == "smote":
         return [
-            ("fill_missing", MissingFiller()),
+            ("smote_input", SmoteInput()),
             (
                 "sampler",
                 SMOTENC(

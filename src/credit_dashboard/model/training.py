@@ -54,7 +54,7 @@ class TrainConfig:
     Row caps (``None`` picks the mode's default; subsamples are stratified):
 
     - ``cv_rows``: rows of the development split used to compare candidates; a subsample keeps
-      the slow ones (random forest, SMOTE) affordable. Default 15,000 quick, 30,000 full.
+      the slow ones (random forest, SMOTE) affordable. Default 15,000 quick, 50,000 full.
     - ``tune_rows``: rows for the random search. Default 30,000 quick, 100,000 full.
     - ``fit_rows``: rows for the out-of-fold predictions (calibration, threshold) and the final
       fit. Default 40,000 quick, all of the development split in a full run.
@@ -78,11 +78,11 @@ class TrainConfig:
 
     @property
     def budget(self) -> int:
-        return self.search_budget if self.search_budget is not None else (3 if self.quick else 10)
+        return self.search_budget if self.search_budget is not None else (3 if self.quick else 12)
 
     @property
     def cv_row_cap(self) -> int:
-        return self.cv_rows if self.cv_rows is not None else (15_000 if self.quick else 30_000)
+        return self.cv_rows if self.cv_rows is not None else (15_000 if self.quick else 50_000)
 
     @property
     def tune_row_cap(self) -> int:
