@@ -2,10 +2,11 @@
 
 Each advisor signs in through the real login form, then loops over what an advisor does on the
 page: type a client number (the search suggestions callback), open the client (the page's score +
-explanation callback and GET /api/clients/<id>), compare the client with past clients (the two
-comparison callbacks), and now and then score a raw record (POST /api/score). The Dash callbacks are
-driven through ``/_dash-update-component`` with payloads built from ``/_dash-dependencies``, as the
-browser does.
+explanation callback and GET /api/clients/<id>), then every other callback the selected client
+triggers on the page (the comparisons with past clients, similar clients, decision history), and
+now and then score a raw record (POST /api/score). The Dash callbacks are driven through
+``/_dash-update-component`` with bodies built from ``/_dash-dependencies`` and the rendered page's
+component values, as the browser does.
 
 The server gets its own throw-away users file, session key and API key in a temporary directory, so
 the test needs no real credentials and leaves none behind. Only 127.0.0.1 is ever used.
@@ -109,22 +110,36 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class DashCallbacks:
-    """Build ``/_dash-update-component`` bodies from the app's own dependency list."""
+    """Build ``/_dash-update-component`` bodies from the app's own dependency list.
+
+    Pattern-matching callbacks (dict ids, ``ALL``) are left out: the browser expands them against
+    the components on screen, which this client does not reproduce.
+    """
 
     def __init__(self, dependencies: list[dict]) -> None:
-        self.by_first_output = {}
+        self.by_first_output: dict[str, dict] = {}
         for dep in dependencies:
-            first = self._outputs(dep["output"])[0]
+            if "{" in dep["output"] or any(i["id"].startswith("{") for i in dep["inputs"]):
+                continue
+            first = self.outputs(dep)[0]
             self.by_first_output[f"{first['id']}.{first['property']}"] = dep
 
     @staticmethod
-    def _outputs(output: str) -> list[dict[str, str]]:
+    def outputs(dep: dict) -> list[dict[str, str]]:
+        output = dep["output"]
         parts = output.strip(".").split("...") if output.startswith("..") else [output]
         return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
 
+    def triggered_by(self, prop: str) -> dict[str, dict]:
+        """Callbacks with ``prop`` ("id.property") among their inputs, by first output."""
+        return {
+            first: dep for first, dep in self.by_first_output.items()
+            if any(f"{i['id']}.{i['property']}" == prop for i in dep["inputs"])
+        }
+
     def body(self, first_output: str, values: dict[str, object], changed: str) -> dict:
         dep = self.by_first_output[first_output]
-        outputs = self._outputs(dep["output"])
+        outputs = self.outputs(dep)
 
         def fill(items: list[dict]) -> list[dict]:
             return [
@@ -142,6 +157,30 @@ class DashCallbacks:
         }
 
 
+def component_values(tree: object, values: dict[str, object] | None = None) -> dict[str, object]:
+    """Every "id.property" -> value in a rendered layout: what the browser sends as inputs."""
+    values = {} if values is None else values
+    if isinstance(tree, list):
+        for item in tree:
+            component_values(item, values)
+    elif isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict):
+            if isinstance(props.get("id"), str):
+                for name, value in props.items():
+                    values[f"{props['id']}.{name}"] = value
+            for value in props.values():
+                component_values(value, values)
+    return values
+
+
+def merge_answer(values: dict[str, object], answer: dict) -> None:
+    """Apply a callback's answer to the page state, as the renderer does."""
+    for component, props in answer.get("response", {}).items():
+        for name, value in props.items():
+            values[f"{component}.{name}"] = value
+
+
 # ------------------------------------------------------------------------------------ advisors
 
 
@@ -154,6 +193,8 @@ class Scenario:
     client_ids: list[int]
     records: list[dict]
     callbacks: DashCallbacks
+    #: The advisor page's components as first rendered ("id.property" -> value).
+    page_values: dict[str, object]
     think_s: float
     deadline: float
     recorder: Recorder
@@ -182,52 +223,51 @@ def advisor(scenario: Scenario, seed: int) -> None:
             scenario.recorder.error_examples.append(f"advisor stopped: {exc!r}"[:200])
 
 
+ACTION_NAMES = {
+    f"{ids.MESSAGE}.children": "score+explain (dash)",
+    f"{ids.COMPARE_GRAPH}.figure": "compare (dash)",
+    f"{ids.SCATTER_GRAPH}.figure": "compare 2D (dash)",
+}
+
+
 def _advise(scenario: Scenario, seed: int) -> None:
     rng = random.Random(seed)
-    call, base = scenario.recorder.call, scenario.base
+    call, base, callbacks = scenario.recorder.call, scenario.base, scenario.callbacks
     session = sign_in(base, scenario.username, scenario.password, scenario.recorder)
     api = requests.Session()  # the API key client: no cookies
     api.headers[auth.API_KEY_HEADER] = scenario.api_key
     dash_url = f"{base}/_dash-update-component"
-    store = f"{ids.CLIENT_STORE}.data"
+    search, store = f"{ids.SEARCH_INPUT}.value", f"{ids.CLIENT_STORE}.data"
+    first = f"{ids.MESSAGE}.children"
+    # Everything the page recomputes when the selected client changes, the page's own first.
+    on_client = callbacks.triggered_by(store)
+    followers = [output for output in on_client if output != first]
 
     def think() -> None:
         if scenario.think_s > 0:
             time.sleep(rng.uniform(0.5, 1.5) * scenario.think_s)
 
     while time.monotonic() < scenario.deadline:
+        page = dict(scenario.page_values)
         client = str(rng.choice(scenario.client_ids))
         # search: the suggestions while typing the first digits, then the whole number
         for typed in (client[:3], client):
-            body = scenario.callbacks.body(
-                f"{ids.SUGGESTIONS}.children",
-                {f"{ids.SEARCH_INPUT}.value": typed},
-                f"{ids.SEARCH_INPUT}.value",
-            )
+            page[search] = typed
+            body = callbacks.body(f"{ids.SUGGESTIONS}.children", page, search)
             call("search (dash)", session, "POST", dash_url, json=body)
         think()
         # score + explain: the page's callback (gauge, decision, waterfall, readings) and the API
-        body = scenario.callbacks.body(f"{ids.MESSAGE}.children", {store: client}, store)
-        shown = call("score+explain (dash)", session, "POST", dash_url, json=body)
+        page[store] = client
+        shown = call(ACTION_NAMES[first], session, "POST", dash_url,
+                     json=callbacks.body(first, page, store))
+        if shown is not None and shown.status_code == 200:
+            merge_answer(page, shown.json())
         call("score+explain (api)", session, "GET", f"{base}/api/clients/{client}")
+        # compare, similar clients, decision history...: every other panel following the client
+        for output in followers:
+            call(ACTION_NAMES.get(output, f"panel {output.split('.')[0]} (dash)"), session,
+                 "POST", dash_url, json=callbacks.body(output, page, store))
         think()
-        # compare: the feature the page picked for this client, against past clients
-        response = (shown.json().get("response", {}) if shown is not None else {})
-        feature = response.get(ids.COMPARE_FEATURE, {}).get("value")
-        x = response.get(ids.SCATTER_X, {}).get("value")
-        y = response.get(ids.SCATTER_Y, {}).get("value")
-        body = scenario.callbacks.body(
-            f"{ids.COMPARE_GRAPH}.figure",
-            {f"{ids.COMPARE_FEATURE}.value": feature, store: client},
-            f"{ids.COMPARE_FEATURE}.value",
-        )
-        call("compare (dash)", session, "POST", dash_url, json=body)
-        body = scenario.callbacks.body(
-            f"{ids.SCATTER_GRAPH}.figure",
-            {f"{ids.SCATTER_X}.value": x, f"{ids.SCATTER_Y}.value": y, store: client},
-            f"{ids.SCATTER_X}.value",
-        )
-        call("compare 2D (dash)", session, "POST", dash_url, json=body)
         if rng.random() < 0.25:
             record = rng.choice(scenario.records)
             call("score record (api)", api, "POST", f"{base}/api/score", json=record)
@@ -283,22 +323,32 @@ def sample_clients(data_dir: Path, n: int, seed: int) -> tuple[list[int], list[d
     return [int(i) for i in sample["SK_ID_CURR"]], records
 
 
+def advisor_page(base: str, browser: requests.Session) -> tuple[DashCallbacks, dict[str, object]]:
+    """The callbacks and the advisor page as the browser first gets them (the router's answer)."""
+    callbacks = DashCallbacks(browser.get(f"{base}/_dash-dependencies", timeout=30).json())
+    values = {"url.pathname": "/", "url.search": ""}
+    body = callbacks.body("page-content.children", values, "url.pathname")
+    answer = browser.post(f"{base}/_dash-update-component", json=body, timeout=60)
+    answer.raise_for_status()
+    return callbacks, component_values(answer.json()) | values
+
+
 def report(recorder: Recorder, wall_s: float, args: argparse.Namespace) -> bool:
     print(f"\n{args.users} advisors, {wall_s:.0f}s, think time {args.think:g}s, "
           f"gunicorn {args.workers} workers x {args.threads} threads")
-    print(f"{'action':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+    print(f"{'action':<34}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
           f"{'204s':>6}")
     every: list[float] = []
     for action, values in sorted(recorder.latencies.items()):
         if action == "login":
             continue  # once per advisor, a deliberately slow password hash: not page latency
         every.extend(values)
-        print(f"{action:<22}{len(values):>9}{recorder.errors.get(action, 0):>8}"
+        print(f"{action:<34}{len(values):>9}{recorder.errors.get(action, 0):>8}"
               f"{percentile(values, 50) * 1000:>9.0f}{percentile(values, 95) * 1000:>9.0f}"
               f"{max(values) * 1000:>9.0f}{recorder.no_content.get(action, 0):>6}")
     errors = sum(n for a, n in recorder.errors.items())
     p95 = percentile(every, 95) * 1000
-    print(f"{'all':<22}{len(every):>9}{errors:>8}{percentile(every, 50) * 1000:>9.0f}"
+    print(f"{'all':<34}{len(every):>9}{errors:>8}{percentile(every, 50) * 1000:>9.0f}"
           f"{p95:>9.0f}{max(every, default=float('nan')) * 1000:>9.0f}")
     print(f"throughput: {len(every) / wall_s:.1f} requests/s")
     for example in recorder.error_examples:
@@ -337,6 +387,9 @@ def main() -> int:
             "CREDIT_DATA_DIR": str(args.data_dir.resolve()),
             "CREDIT_ARTIFACTS_DIR": str(args.artifacts_dir.resolve()),
             "CREDIT_HOST": HOST,
+            # Decisions are only read here, but the log is created on first use: keep it out of
+            # the data directory.
+            "CREDIT_DECISIONS_DB": str(Path(tmp) / "decisions.sqlite3"),
         }
         env.pop("CREDIT_AUTH_DISABLED", None)
         port = free_port()
@@ -348,10 +401,10 @@ def main() -> int:
             print(f"==> healthy after {ready:.1f}s; {args.users} advisors for {args.duration:g}s",
                   flush=True)
             with sign_in(base, "loadtest", password, Recorder()) as browser:
-                deps = browser.get(f"{base}/_dash-dependencies", timeout=30).json()
+                callbacks, page_values = advisor_page(base, browser)
             recorder = Recorder()
             scenario = Scenario(base, "loadtest", password, api_key, client_ids, records,
-                                DashCallbacks(deps), args.think,
+                                callbacks, page_values, args.think,
                                 time.monotonic() + args.duration, recorder)
             started = time.monotonic()
             threads = [threading.Thread(target=advisor, args=(scenario, args.seed + i))
