@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,13 +26,14 @@ from scipy.special import logit
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE
 from credit_dashboard.data.loading import read_table
 from credit_dashboard.data.schema import ID_COLUMN, TARGET_COLUMN
 from credit_dashboard.model import card as card_parts
 from credit_dashboard.model.artifact import ensure_writable, write_artifacts
 from credit_dashboard.model.calibration import PlattScaling, brier_score, reliability_table
 from credit_dashboard.model.candidates import build_pipeline, candidate_grid
-from credit_dashboard.model.cost import COST_FN, COST_FP, optimal_threshold
+from credit_dashboard.model.cost import COST_FN, COST_FP, ThresholdChoice, optimal_threshold
 from credit_dashboard.model.crossval import cross_validate, summarise
 from credit_dashboard.model.drift import compute_drift
 from credit_dashboard.model.estimator import CreditRiskModel
@@ -141,12 +143,21 @@ def train(config: TrainConfig) -> TrainResult:
         return _train(config)
 
 
+@dataclass
+class _Calibrated:
+    """Step 4's outcome: the tuned pipeline (unfitted), its calibration and threshold, and the
+    out-of-fold predictions they were chosen on."""
+
+    pipeline: object
+    platt: PlattScaling
+    threshold: ThresholdChoice
+    y: np.ndarray
+    raw_probability: np.ndarray
+    probability: np.ndarray
+
+
 def _train(config: TrainConfig) -> TrainResult:
     started = time.perf_counter()
-
-    def elapsed() -> str:
-        return f"{time.perf_counter() - started:.0f} s"
-
     out_dir = Path(config.out_dir)
     ensure_writable(out_dir)
     if config.folds < 2:
@@ -158,33 +169,17 @@ def _train(config: TrainConfig) -> TrainResult:
     _check_target(y_all, Path(config.train_path), config.folds)
     X_all = history.drop(columns=[TARGET_COLUMN])
     logger.info("%d training rows (%.2f%% defaults), %d applicants (%s)", len(history),
-                100 * y_all.mean(), len(applicants), elapsed())
-
+                100 * y_all.mean(), len(applicants), _elapsed(started))
     X_dev, X_hold, y_dev, y_hold = train_test_split(
         X_all, y_all, test_size=config.holdout_share, stratify=y_all, random_state=config.seed
     )
     tracker = RunTracker(out_dir, use_mlflow=mlflow_requested(config.mlflow))
 
-    # 2. candidates
     X_cv, y_cv = stratified_subsample(X_dev, y_dev, config.cv_row_cap, config.seed)
-    logger.info("comparing candidates by %d-fold CV on %d rows", config.folds, len(X_cv))
-    cv_table: list[dict] = []
-    for model_name, imbalance in candidate_grid(config.quick):
-        label = f"[cv] {model_name}/{imbalance}"
-        pipeline = build_pipeline(model_name, imbalance, seed=config.seed, n_jobs=config.n_jobs)
-        result = cross_validate(pipeline, X_cv, y_cv, folds=config.folds, seed=config.seed,
-                                label=label, started=started)
-        row = {"model": model_name, "imbalance": imbalance, **summarise(y_cv, result)}
-        cv_table.append(row)
-        tracker.log("cv", model_name, imbalance, row, {}, rows=len(X_cv))
-        logger.info("%s: AUC %.4f, normalised cost %.4f (%s)", label, row["roc_auc"],
-                    row["normalised_cost"], elapsed())
-    best_lgbm = min((r for r in cv_table if r["model"] == "lightgbm"),
-                    key=lambda r: (r["normalised_cost"], -r["roc_auc"]))
-    best_any = min(cv_table, key=lambda r: (r["normalised_cost"], -r["roc_auc"]))
+    cv_table = _compare_candidates(config, X_cv, y_cv, tracker, started)
+    best_lgbm = _cheapest(r for r in cv_table if r["model"] == "lightgbm")
     imbalance = best_lgbm["imbalance"]
 
-    # 3. tuning
     X_fit, y_fit = stratified_subsample(X_dev, y_dev, config.fit_row_cap, config.seed)
     X_tune, y_tune = stratified_subsample(X_fit, y_fit, config.tune_row_cap, config.seed)
     logger.info("tuning lightgbm/%s: %d trials on %d rows", imbalance, config.budget, len(X_tune))
@@ -193,93 +188,63 @@ def _train(config: TrainConfig) -> TrainResult:
                            max_trees=1000 if config.quick else 2000, started=started)
     for trial in tuning.trials:
         tracker.log("tune", "lightgbm", imbalance, trial, trial, rows=len(X_tune))
-    params = tuning.best_params
 
-    # 4. OOF -> calibration -> threshold
-    final_pipeline = build_pipeline("lightgbm", imbalance, seed=config.seed, n_jobs=config.n_jobs,
-                                    params=params)
-    oof = cross_validate(final_pipeline, X_fit, y_fit, folds=config.folds, seed=config.seed + 1,
-                         label="[oof] tuned lightgbm", started=started)
-    raw_oof = logit(np.clip(oof.oof_probability, 1e-12, 1 - 1e-12))
-    platt = PlattScaling.fit(raw_oof, y_fit.to_numpy())
-    p_oof = platt.probability(raw_oof)
-    choice = optimal_threshold(y_fit.to_numpy(), p_oof)
-    logger.info("calibration slope %.3f intercept %.3f; threshold %.4f (OOF normalised cost %.4f)",
-                platt.slope, platt.intercept, choice.threshold, choice.normalised_cost)
+    calibrated = _calibrate(config, imbalance, tuning.best_params, X_fit, y_fit, started)
+    logger.info("fitting the final model on %d rows (%s)", len(X_fit), _elapsed(started))
+    calibrated.pipeline.fit(X_fit, y_fit)
+    model = CreditRiskModel(calibrated.pipeline, calibrated.platt, calibrated.threshold.threshold,
+                            batch_threads=config.n_jobs)
 
-    # 5. final fit, held-out evaluation, explanation, drift
-    logger.info("fitting the final model on %d rows (%s)", len(X_fit), elapsed())
-    final_pipeline.fit(X_fit, y_fit)
-    model = CreditRiskModel(final_pipeline, platt, choice.threshold, batch_threads=config.n_jobs)
     p_hold = model.default_probability(X_hold)
-    holdout = holdout_report(y_hold.to_numpy(), p_hold, choice.threshold)
+    holdout = holdout_report(y_hold.to_numpy(), p_hold, model.decision_threshold)
     logger.info("held-out AUC %.4f, normalised cost %.4f, Brier %.4f (%s)", holdout["roc_auc"],
-                holdout["normalised_cost"], holdout["brier"], elapsed())
-    tracker.log("final", "lightgbm", imbalance, {**holdout, "threshold": choice.threshold},
-                params, rows=len(X_fit))
+                holdout["normalised_cost"], holdout["brier"], _elapsed(started))
+    tracker.log("final", "lightgbm", imbalance, {**holdout, "threshold": model.decision_threshold},
+                tuning.best_params, rows=len(X_fit))
 
     explain_rows = X_hold.sample(n=min(config.shap_rows, len(X_hold)), random_state=config.seed)
     contributions, _ = model.contributions(explain_rows)
     importance = contributions.abs().mean().sort_values(ascending=False)
 
-    logger.info("drift report on up to %d rows per side (%s)", config.drift_sample_rows, elapsed())
+    logger.info("drift report on up to %d rows per side (%s)", config.drift_sample_rows,
+                _elapsed(started))
     drift = compute_drift(X_all, applicants, sample_rows=config.drift_sample_rows, seed=config.seed)
     logger.info("drift: %d of %d columns drifted", drift.summary["n_drifted"],
                 drift.summary["n_columns"])
 
-    features = final_pipeline.steps[0][1]
     card = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_seconds": None,  # filled just before writing
         "mode": "quick" if config.quick else "full",
         "seed": config.seed,
-        "decision_threshold": choice.threshold,
+        "decision_threshold": model.decision_threshold,
         "decision_rule": "refuse when default_probability >= decision_threshold",
         "cost_fn": COST_FN,
         "cost_fp": COST_FP,
         "chosen": {
             "model": "lightgbm",
             "imbalance": imbalance,
-            "params": params,
-            "reason": _choice_reason(best_lgbm, best_any),
+            "params": tuning.best_params,
+            "reason": _choice_reason(best_lgbm, _cheapest(cv_table)),
         },
         "cv": cv_table,
-        "cv_setup": {
-            "folds": config.folds,
-            "rows": len(X_cv),
-            "note": (
-                f"Candidates compared on a stratified subsample of {len(X_cv)} of the "
-                f"{len(X_dev)} development rows (same rows and folds for every candidate); "
-                f"resampling happens inside each training fold only. Metrics other than AUC are "
-                f"at each candidate's own cost-optimal out-of-fold threshold."
-            ),
-            "smote": (
-                "SMOTENC on the engineered features before any one-hot encoding (missing numbers "
-                "filled with the training median, missing categories as their own level): it "
-                "interpolates numbers only and copies a real neighbour level for each category, "
-                "so no fractional one-hot category is invented."
-            ),
-        },
-        "search": {
-            "budget": config.budget,
-            "rows": len(X_tune),
-            "best_roc_auc": tuning.best_roc_auc,
-            "trials": tuning.trials,
-        },
+        "cv_setup": _cv_setup(config, len(X_cv), len(X_dev)),
+        "search": {"budget": config.budget, "rows": len(X_tune),
+                   "best_roc_auc": tuning.best_roc_auc, "trials": tuning.trials},
         "threshold_search": {
             "rows": len(X_fit),
-            **card_parts.threshold_summary(choice.threshold, y_fit.to_numpy(), p_oof),
+            **card_parts.threshold_summary(model.decision_threshold, calibrated.y,
+                                           calibrated.probability),
         },
         "holdout": holdout,
         "curves": curves(y_hold.to_numpy(), p_hold),
         "calibration": {
             "method": "platt (sigmoid) on the out-of-fold log-odds",
-            "slope": platt.slope,
-            "intercept": platt.intercept,
-            "brier_oof_uncalibrated": brier_score(y_fit, oof.oof_probability),
-            "brier_oof": brier_score(y_fit, p_oof),
+            "slope": calibrated.platt.slope,
+            "intercept": calibrated.platt.intercept,
+            "brier_oof_uncalibrated": brier_score(calibrated.y, calibrated.raw_probability),
+            "brier_oof": brier_score(calibrated.y, calibrated.probability),
             "brier_holdout": holdout["brier"],
-            "reliability_oof": reliability_table(y_fit, p_oof),
+            "reliability_oof": reliability_table(calibrated.y, calibrated.probability),
             "reliability_holdout": reliability_table(y_hold, p_hold),
         },
         "global_importance": [
@@ -294,7 +259,7 @@ def _train(config: TrainConfig) -> TrainResult:
         "engineered_features": {
             k: v for k, v in ENGINEERED_FEATURES.items() if k in model.explained_features
         },
-        "dropped_columns": dict(features.dropped_columns_),
+        "dropped_columns": dict(calibrated.pipeline.steps[0][1].dropped_columns_),
         "data_fingerprint": card_parts.data_fingerprint(
             Path(config.train_path), history, Path(config.applicants_path), applicants,
             float(y_all.mean()),
@@ -313,9 +278,81 @@ def _train(config: TrainConfig) -> TrainResult:
         card["bayes"] = bayes
     card["training_seconds"] = round(time.perf_counter() - started, 1)
     written = write_artifacts(out_dir, model, card, drift)
-    tracker.register_final(out_dir / "model.joblib", out_dir / "model_card.json", written)
-    logger.info("wrote model %s to %s in %s", written["model_version"], out_dir, elapsed())
+    tracker.register_final(out_dir / MODEL_FILE, out_dir / MODEL_CARD_FILE, written)
+    logger.info("wrote model %s to %s in %s", written["model_version"], out_dir,
+                _elapsed(started))
     return TrainResult(model, written, out_dir, time.perf_counter() - started)
+
+
+def _elapsed(started: float) -> str:
+    return f"{time.perf_counter() - started:.0f} s"
+
+
+def _cheapest(rows: Iterable[dict]) -> dict:
+    """Lowest business cost at the candidate's own threshold; AUC breaks ties."""
+    return min(rows, key=lambda r: (r["normalised_cost"], -r["roc_auc"]))
+
+
+def _compare_candidates(
+    config: TrainConfig, X: pd.DataFrame, y: pd.Series, tracker: RunTracker, started: float
+) -> list[dict]:
+    """Step 2: one CV table row per (model, imbalance) candidate, all on the same rows/folds."""
+    logger.info("comparing candidates by %d-fold CV on %d rows", config.folds, len(X))
+    table: list[dict] = []
+    for model_name, imbalance in candidate_grid(config.quick):
+        label = f"[cv] {model_name}/{imbalance}"
+        pipeline = build_pipeline(model_name, imbalance, seed=config.seed, n_jobs=config.n_jobs)
+        result = cross_validate(pipeline, X, y, folds=config.folds, seed=config.seed,
+                                label=label, started=started)
+        row = {"model": model_name, "imbalance": imbalance, **summarise(y, result)}
+        table.append(row)
+        tracker.log("cv", model_name, imbalance, row, {}, rows=len(X))
+        logger.info("%s: AUC %.4f, normalised cost %.4f (%s)", label, row["roc_auc"],
+                    row["normalised_cost"], _elapsed(started))
+    return table
+
+
+def _calibrate(
+    config: TrainConfig, imbalance: str, params: dict, X: pd.DataFrame, y: pd.Series,
+    started: float,
+) -> _Calibrated:
+    """Step 4: OOF predictions of the tuned pipeline -> Platt on their log-odds -> threshold.
+
+    The threshold is searched on the *calibrated* OOF probabilities, so it is directly comparable
+    with the theoretical 1/11 and with the probability the advisor sees.
+    """
+    pipeline = build_pipeline("lightgbm", imbalance, seed=config.seed, n_jobs=config.n_jobs,
+                              params=params)
+    oof = cross_validate(pipeline, X, y, folds=config.folds, seed=config.seed + 1,
+                         label="[oof] tuned lightgbm", started=started)
+    y_values = y.to_numpy()
+    raw_logit = logit(np.clip(oof.oof_probability, 1e-12, 1 - 1e-12))
+    platt = PlattScaling.fit(raw_logit, y_values)
+    probability = platt.probability(raw_logit)
+    choice = optimal_threshold(y_values, probability)
+    logger.info("calibration slope %.3f intercept %.3f; threshold %.4f (OOF normalised cost %.4f)",
+                platt.slope, platt.intercept, choice.threshold, choice.normalised_cost)
+    return _Calibrated(pipeline, platt, choice, y_values, oof.oof_probability, probability)
+
+
+def _cv_setup(config: TrainConfig, cv_rows: int, dev_rows: int) -> dict:
+    return {
+        "folds": config.folds,
+        "rows": cv_rows,
+        "note": (
+            f"Candidates compared on a stratified subsample of {cv_rows} of the {dev_rows} "
+            f"development rows (the same rows and folds for every candidate: random forest and "
+            f"SMOTE would not fit the time budget on all of them); resampling happens inside each "
+            f"training fold only. Metrics other than AUC are at each candidate's own "
+            f"cost-optimal out-of-fold threshold."
+        ),
+        "smote": (
+            "SMOTENC on the engineered features before any one-hot encoding (numbers filled with "
+            "the training median and standardised, missing categories as their own level): it "
+            "interpolates numbers only and copies a real neighbour's level for each category, so "
+            "no fractional one-hot category is invented."
+        ),
+    }
 
 
 def _choice_reason(best_lgbm: dict, best_any: dict) -> str:
