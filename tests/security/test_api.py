@@ -115,6 +115,7 @@ def test_health_is_public_and_names_only_the_model(server, scoring) -> None:
         ("GET", "/?client=100002"),
         ("GET", "/analyst"),
         ("GET", "/reports/drift"),
+        ("GET", "/advisor-tools/decisions.csv"),
         ("GET", "/assets/app.css"),
         ("GET", "/_dash-layout"),
         ("GET", "/_dash-dependencies"),
@@ -136,6 +137,16 @@ def test_nothing_without_login(server, applicants, known_id, method, path) -> No
     )
     assert response.status_code in (302, 401)
     assert str(known_id) not in response.get_data(as_text=True)
+
+
+def test_the_listed_data_routes_are_the_apps(server) -> None:
+    """Keeps the list above honest: the routes that carry data still exist under those paths."""
+    from credit_dashboard.pages.advisor_tools.layout import EXPORT_PATH
+    from credit_dashboard.pages.analyst.routes import DRIFT_REPORT_URL
+
+    rules = {rule.rule for rule in server.url_map.iter_rules()}
+    assert {EXPORT_PATH, DRIFT_REPORT_URL} <= rules
+    assert EXPORT_PATH == "/advisor-tools/decisions.csv" and DRIFT_REPORT_URL == "/reports/drift"
 
 
 def test_the_drift_report_is_served_signed_in_and_framable_same_origin_only(advisor) -> None:
