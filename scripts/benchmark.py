@@ -34,6 +34,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 300
+#: Times each client is timed (the per-client minimum is reported, see measure_per_client).
+REPEATS = 3
 
 
 def _free_port() -> int:
@@ -201,20 +203,27 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
     for client_id in chosen[:10]:  # warm-up (first calls import and allocate)
         page(client_id)
         floor(client_id)
-    page_ms, floor_ms = [], []
-    for client_id in chosen:
-        tick = time.perf_counter()
-        floor(client_id)
-        floor_ms.append((time.perf_counter() - tick) * 1000)
-        tick = time.perf_counter()
-        page(client_id)
-        page_ms.append((time.perf_counter() - tick) * 1000)
+    # Each client is timed REPEATS times, page and floor interleaved; the per-client minimum filters
+    # out the other processes of a shared machine, the single runs show what they cost.
+    page_runs, floor_runs = np.zeros((len(chosen), REPEATS)), np.zeros((len(chosen), REPEATS))
+    for repeat in range(REPEATS):
+        for index, client_id in enumerate(chosen):
+            tick = time.perf_counter()
+            floor(client_id)
+            floor_runs[index, repeat] = (time.perf_counter() - tick) * 1000
+            tick = time.perf_counter()
+            page(client_id)
+            page_runs[index, repeat] = (time.perf_counter() - tick) * 1000
+    page_ms, floor_ms = page_runs.min(axis=1), floor_runs.min(axis=1)
     return {
         "n": len(chosen),
         "page_p50": float(np.percentile(page_ms, 50)),
         "page_p95": float(np.percentile(page_ms, 95)),
         "floor_p50": float(np.percentile(floor_ms, 50)),
         "floor_p95": float(np.percentile(floor_ms, 95)),
+        "page_single_p50": float(np.percentile(page_runs, 50)),
+        "page_single_p95": float(np.percentile(page_runs, 95)),
+        "floor_single_p95": float(np.percentile(floor_runs, 95)),
         "n_applicants": len(ids),
         "n_history": len(services.history),
         "startup_steps": services.timings,
@@ -239,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
               "scripts/train.py), then run this again")
         return 1
 
-    print(f"per-client latency over {args.clients} random clients (in-process, cache bypassed)...")
+    print(f"per-client latency over {args.clients} random clients x {REPEATS} (in-process, cache "
+          "bypassed)...")
     per_client = measure_per_client(args.data, args.artifacts, args.clients, args.seed)
     print("start-up of the app in a subprocess...")
     startup = measure_startup(args.data, args.artifacts, per_client["ids"])
@@ -254,12 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up to first served page:        {startup['first_page_s']:6.2f} s")
     print(f"first explained client after start:   {startup['first_client_s']:6.2f} s"
           "   (target <= 5 s)")
-    print(f"advisor page per client, server-side: p50 {per_client['page_p50']:6.1f} ms   "
+    print(f"per client, best of {REPEATS} runs, over {per_client['n']} random clients:")
+    print(f"  advisor page, server-side:          p50 {per_client['page_p50']:6.1f} ms   "
           f"p95 {per_client['page_p95']:6.1f} ms   (target p95 <= 30 ms)")
-    print(f"floor (predict + contributions):      p50 {per_client['floor_p50']:6.1f} ms   "
+    print(f"  floor (predict + contributions):    p50 {per_client['floor_p50']:6.1f} ms   "
           f"p95 {per_client['floor_p95']:6.1f} ms")
-    print(f"ratio to the floor:                   p50 {ratio_p50:6.2f} x    "
+    print(f"  ratio to the floor:                 p50 {ratio_p50:6.2f} x    "
           f"p95 {ratio_p95:6.2f} x    (target <= 3 x)")
+    print(f"  single runs (other processes included): page p50 "
+          f"{per_client['page_single_p50']:.1f} ms, p95 {per_client['page_single_p95']:.1f} ms; "
+          f"floor p95 {per_client['floor_single_p95']:.1f} ms")
     print(f"comparisons with past clients ready:  {startup['comparisons_ready_s']:6.2f} s")
     print(f"main client callback over HTTP (50 new clients, dev server, logins off): "
           f"p50 {startup['http_p50_ms']:.1f} ms, p95 {startup['http_p95_ms']:.1f} ms")

@@ -39,8 +39,8 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
     data = [
         {
             "type": "bar",
-            "x": centres.tolist(),
-            "y": np.round(shares, 3).tolist(),
+            "x": centres,
+            "y": np.round(shares, 3),
             "width": width,
             "name": f"{name} ({count:,} clients)",
             "marker": {"color": colour},
@@ -141,8 +141,10 @@ def bivariate(
     data = [
         {
             "type": "scatter",
-            "x": x[mask].tolist(),
-            "y": y[mask].tolist(),
+            # NumPy arrays, not lists: Plotly's JSON writer hands them to orjson whole, where a
+            # list of 2,000 floats would be walked value by value in Python.
+            "x": x[mask],
+            "y": y[mask],
             "mode": "markers",
             "name": f"{name} ({int(mask.sum()):,})",
             "marker": {"color": colour, "symbol": symbol, "size": 5, "opacity": 0.55},

@@ -7,6 +7,7 @@ markers repeat what the colours say.
 Figures are plain Plotly dicts (``{"data": [...], "layout": {...}}``), which Dash sends as they are:
 building ``go.Figure`` objects validates every property and costs 10-20 ms per chart, more than the
 model takes to score and explain a client. Tests wrap the dicts in ``go.Figure`` to validate them.
+Long numeric series stay NumPy arrays (serialised whole by orjson).
 """
 
 from __future__ import annotations
