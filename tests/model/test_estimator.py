@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,3 +68,20 @@ def test_contract_attributes(tiny_model, history):
     assert isinstance(tiny_model.decision_threshold, float)
     with pytest.raises(ValueError):
         tiny_model.contributions(pd.DataFrame(columns=history.columns))
+
+
+def test_contributions_are_shap_tree_explainer_values_scaled_by_the_calibration(
+    tiny_model, applicants
+):
+    shap = pytest.importorskip("shap")
+    rows = applicants.iloc[:30]
+    booster = tiny_model.pipeline.steps[-1][1].booster_
+    explainer = shap.TreeExplainer(booster)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shap's notice about its LightGBM output format
+        values = explainer.shap_values(tiny_model.pipeline.steps[0][1].transform(rows))
+    values = values[1] if isinstance(values, list) else values
+    contributions, base = tiny_model.contributions(rows)
+    slope, intercept = tiny_model.calibration.slope, tiny_model.calibration.intercept
+    np.testing.assert_allclose(contributions.to_numpy(), slope * values, atol=1e-9)
+    assert base == pytest.approx(slope * float(np.ravel(explainer.expected_value)[-1]) + intercept)

@@ -1,10 +1,10 @@
 """``CreditRiskModel``: the object in ``model.joblib``; raw client rows in, calibrated answers out.
 
-It wraps the fitted pipeline (``FeatureEngineer`` -> [fillers] -> LightGBM), the Platt calibration
-and the decision threshold. Contributions are LightGBM's exact TreeSHAP values (``pred_contrib``,
-the same numbers as ``shap.TreeExplainer``) scaled by the calibration slope, so that
-``base + sum(contributions) == logit(default_probability)``: the waterfall the advisor sees explains
-exactly the probability shown next to it.
+It wraps the fitted pipeline (``FeatureEngineer`` -> [``SmoteInput``] -> LightGBM), the Platt
+calibration and the decision threshold. Contributions are LightGBM's exact TreeSHAP values
+(``pred_contrib``, the same numbers as ``shap.TreeExplainer``) scaled by the calibration slope, so
+that ``base + sum(contributions) == logit(default_probability)``: the waterfall the advisor sees
+explains exactly the probability shown next to it.
 
 Scoring a handful of rows uses one thread: on a small shared machine a multi-threaded booster
 spends longer spinning threads up than computing one client (the dashboard calls this per click).
@@ -63,8 +63,8 @@ class CreditRiskModel:
         return [s for _, s in self.pipeline.steps[1:-1] if not hasattr(s, "fit_resample")]
 
     def _matrix_path(self) -> bool:
-        """True when the booster can read ``FeatureEngineer.transform_matrix`` directly: no filler
-        in between, same feature order, and the category levels LightGBM recorded in training."""
+        """True when the booster can read ``FeatureEngineer.transform_matrix`` directly: no
+        ``SmoteInput`` in between, same feature order, same category levels as in training."""
         cached = self.__dict__.get("_matrix_ok")
         if cached is None:
             features, booster = self._features, self._booster
