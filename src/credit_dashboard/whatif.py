@@ -562,6 +562,12 @@ def threshold_crossing(
     if best is None:
         return ThresholdCrossing(**common, value=None, probability=None, decision=None, linked={})
     value, probability = best
+    # A value an advisor would type (whole hundreds, tenths of a year), rounded away from the
+    # current value; kept only if the decision still flips there (trees are not monotone).
+    nice = _rounded_away(value, start, 0.1 if column == "DAYS_EMPLOYED" else 100.0)
+    nice_probability = probabilities(np.array([nice]))
+    if flipped(nice_probability)[0]:
+        value, probability = nice, float(nice_probability[0])
     linked = {k: v for k, v in edits_for(value).items() if k != column}
     return ThresholdCrossing(
         **common,
@@ -570,6 +576,13 @@ def threshold_crossing(
         decision=model_decision(probability, threshold),
         linked=linked,
     )
+
+
+def _rounded_away(value: float, start: float, step: float) -> float:
+    """``value`` rounded to a multiple of ``step``, on the side away from ``start``."""
+    units = value / step
+    rounded = math.ceil(units - 1e-9) if value >= start else math.floor(units + 1e-9)
+    return round(rounded * step, 10)
 
 
 def _annuity_ratio(row: pd.DataFrame) -> float | None:

@@ -90,17 +90,16 @@ def test_crossing_on_credit_amount_really_flips_the_decision(
     # A smaller loan is offered with the same repayment rate: the annuity moves with the credit.
     rate = client["AMT_ANNUITY"].iloc[0] / client["AMT_CREDIT"].iloc[0]
     assert crossing.linked["AMT_ANNUITY"] == pytest.approx(crossing.value * rate, abs=0.06)
-    # It is the nearest flip: a dense scan from the current value meets no earlier one.
     original = float(client["AMT_CREDIT"].iloc[0])
-    scan = np.linspace(original, crossing.value, 150)[:-1]
+    # A value an advisor would type (whole hundreds), and precise: the exact flip is at most one
+    # rounding step plus one step of the last refinement away, towards the client.
+    assert crossing.value % 100 == 0
+    step = (crossing.high - crossing.low) / 32**3 + 100
+    back = crossing.value + (step if crossing.value < original else -step)
+    # It is the nearest flip: a dense scan from the current value to there meets no earlier one.
+    scan = np.linspace(original, back, 150)
     edits = [{"AMT_CREDIT": v, "AMT_ANNUITY": round(v * rate, 1)} for v in scan]
     assert all(_decision_with(toy_model, client, e) == crossing.original_decision for e in edits)
-    # And it is precise: one step of the last refinement towards the client keeps the decision.
-    step = (crossing.high - crossing.low) / 32**3 * 2
-    back = crossing.value + (step if crossing.value < original else -step)
-    assert _decision_with(
-        toy_model, client, {"AMT_CREDIT": back, "AMT_ANNUITY": round(back * rate, 1)}
-    ) == crossing.original_decision
 
 
 def test_crossing_on_income_without_a_flip_in_range(
