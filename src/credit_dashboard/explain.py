@@ -60,13 +60,15 @@ def _python_scalar(value: object) -> object:
     return item() if callable(item) else value
 
 
-def build_contributions(contributions: pd.Series, values: pd.Series) -> tuple[Contribution, ...]:
+def build_contributions(
+    contributions: pd.Series, values: pd.Series | Mapping[str, object]
+) -> tuple[Contribution, ...]:
     """Contributions of one client, sorted by absolute size, each with its label and value.
 
     ``contributions`` and ``values`` are one row of ``CreditRiskModel.contributions`` and
     ``CreditRiskModel.feature_values`` (same feature names).
     """
-    raw_values = values.to_dict()
+    raw_values = values.to_dict() if isinstance(values, pd.Series) else values
     items = [
         Contribution(
             feature=str(name),

@@ -80,6 +80,15 @@ class ClientResult:
         }
 
 
+def _client_values(values: pd.DataFrame, raw: pd.DataFrame) -> dict[str, object]:
+    """What the client has for each explained feature: the raw value for a Kaggle column (so a
+    pensioner's 365243-day placeholder reads "pensioner", not "not known" as the model's cleaned
+    value would), the model's value for an engineered feature."""
+    raw_row = dict(zip(raw.columns, raw.to_numpy(dtype=object)[0], strict=True))
+    merged = dict(zip(values.columns, values.to_numpy(dtype=object)[0], strict=True))
+    return {name: raw_row.get(name, value) for name, value in merged.items()}
+
+
 class ResultCache(Protocol):
     """What the service needs from a cache (flask-caching's ``Cache`` fits)."""
 
@@ -218,6 +227,6 @@ class ScoringService:
             decision=REFUSE if probability >= threshold else GRANT,
             margin=probability - threshold,
             base_value=base,
-            contributions=build_contributions(row, values.iloc[0]),
+            contributions=build_contributions(row, _client_values(values, frame)),
             model_version=self.model_version,
         )

@@ -44,6 +44,20 @@ def test_score_matches_the_model_and_the_explanation_adds_up(scoring) -> None:
         assert all(c.label and "_" not in c.label for c in result.contributions[:10])
 
 
+def test_values_are_what_the_client_has(scoring) -> None:
+    from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+
+    applicants = scoring.applicants
+    pensioner = int(applicants.loc[applicants["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY,
+                                   ID_COLUMN].iloc[0])
+    by_feature = {c.feature: c for c in scoring.score_client(pensioner).contributions}
+    assert by_feature["DAYS_EMPLOYED"].display_value == "pensioner / not employed"
+    row = scoring.applicant_row(pensioner).iloc[0]
+    assert by_feature["AMT_CREDIT"].value == row["AMT_CREDIT"]
+    engineered = scoring.model.feature_values(scoring.applicant_row(pensioner)).iloc[0]
+    assert math.isclose(by_feature["CREDIT_INCOME_RATIO"].value, engineered["CREDIT_INCOME_RATIO"])
+
+
 def test_both_decisions_occur(scoring) -> None:
     decisions = {scoring.score_client(i).decision for i in _some_ids(scoring, 300)}
     assert decisions == {GRANT, REFUSE}
