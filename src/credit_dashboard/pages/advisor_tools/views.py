@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import dash_bootstrap_components as dbc
+import numpy as np
 from dash import dcc, html
 
 from credit_dashboard.decisions import Decision
@@ -24,21 +26,42 @@ def _decision_words(result: ClientResult) -> str:
     return f"{icon} · probability of default {result.default_probability:.1%}"
 
 
-def _score_column(title: str, result: ClientResult) -> dbc.Col:
-    parts = top_contributions(result.contributions, WATERFALL_TOP)
+def _waterfall(result: ClientResult) -> dict[str, Any]:
+    return waterfall(top_contributions(result.contributions, WATERFALL_TOP), result.base_value)
+
+
+def _on_one_axis(figures: list[dict[str, Any]]) -> None:
+    """Give the waterfalls the same log-odds range, so original and simulated read side by side."""
+    ends: list[float] = []
+    for figure in figures:
+        trace = figure["data"][0]
+        steps = [x for x, m in zip(trace["x"], trace["measure"], strict=True) if m == "relative"]
+        path = trace["base"] + np.cumsum([0.0, *steps])
+        ends += [float(path.min()), float(path.max())]
+    low, high = min(ends), max(ends)
+    pad = 0.08 * (high - low or 1.0)
+    for figure in figures:
+        axis = {**figure["layout"].get("xaxis", {}), "range": [low - pad, high + pad]}
+        figure["layout"]["xaxis"] = {**axis, "autorange": False}
+
+
+def _score_column(title: str, result: ClientResult, bars: dict[str, Any]) -> dbc.Col:
+    dial = gauge(result.default_probability, result.decision_threshold)
     return dbc.Col(
         [
             html.H3(title, className="h6"),
             html.Div(_decision_words(result), className=f"decision decision-{result.decision}"),
-            dcc.Graph(
-                figure=gauge(result.default_probability, result.decision_threshold),
-                config=_GRAPH_CONFIG,
-                style={"height": "240px"},
-            ),
-            dcc.Graph(figure=waterfall(parts, result.base_value), config=_GRAPH_CONFIG),
+            _sized_graph(dial),
+            _sized_graph(bars),
         ],
         lg=6,
     )
+
+
+def _sized_graph(figure: Any) -> dcc.Graph:
+    """A graph as tall as its figure says (a fixed box would crop or overlap a long waterfall)."""
+    height = figure["layout"].get("height") or 450
+    return dcc.Graph(figure=figure, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
 
 
 def difference_text(original: ClientResult, simulated: ClientResult) -> str:
@@ -82,12 +105,19 @@ def _changes_table(original: ClientResult, simulated: ClientResult) -> html.Div:
 
 
 def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div:
+    bars = [_waterfall(original), _waterfall(simulated)]
+    _on_one_axis(bars)
     return html.Div(
         [
             dbc.Alert(
                 difference_text(original, simulated), color="info", id="at-whatif-difference"
             ),
-            dbc.Row([_score_column("Original", original), _score_column("Simulated", simulated)]),
+            dbc.Row(
+                [
+                    _score_column("Original", original, bars[0]),
+                    _score_column("Simulated", simulated, bars[1]),
+                ]
+            ),
             _changes_table(original, simulated),
         ]
     )
