@@ -291,19 +291,32 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
 
 
-def wait_until_healthy(base: str, server: subprocess.Popen, timeout_s: float, log_path: Path):
-    started = time.monotonic()
+#: Consecutive "ready" answers, each on a new connection, before the load starts: the workers
+#: answer in turn, so this many in a row means every worker has finished loading.
+READY_STREAK = 20
+
+
+def wait_until_ready(base: str, server: subprocess.Popen, timeout_s: float, log_path: Path):
+    """Seconds until the workers answer and have loaded the past clients (steady state)."""
+    started, streak, answering = time.monotonic(), 0, None
     while time.monotonic() - started < timeout_s:
         if server.poll() is not None:
             tail = log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{tail}")
         try:
-            if requests.get(f"{base}/api/health", timeout=5).status_code == 200:
-                return time.monotonic() - started
+            health = requests.get(f"{base}/api/health", timeout=5)
+            ready = health.status_code == 200 and health.json().get("ready") is True
+            if health.status_code == 200 and answering is None:
+                answering = time.monotonic() - started
+                print(f"==> answering after {answering:.1f}s; waiting for the past clients",
+                      flush=True)
         except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"the server was not healthy after {timeout_s:.0f}s (log: {log_path})")
+            ready = False
+        streak = streak + 1 if ready else 0
+        if streak >= READY_STREAK:
+            return time.monotonic() - started
+        time.sleep(0.05 if ready else 1)
+    raise RuntimeError(f"the server was not ready after {timeout_s:.0f}s (log: {log_path})")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -394,11 +407,11 @@ def main() -> int:
         env.pop("CREDIT_AUTH_DISABLED", None)
         port = free_port()
         base = f"http://{HOST}:{port}"
-        log_path = Path(tmp) / "gunicorn.log"
+        log_path = Path(tempfile.mkstemp(prefix="credit-loadtest-", suffix=".log")[1])
         server = start_gunicorn(args, port, env, log_path)
         try:
-            ready = wait_until_healthy(base, server, args.startup_timeout, log_path)
-            print(f"==> healthy after {ready:.1f}s; {args.users} advisors for {args.duration:g}s",
+            ready = wait_until_ready(base, server, args.startup_timeout, log_path)
+            print(f"==> ready after {ready:.1f}s; {args.users} advisors for {args.duration:g}s",
                   flush=True)
             with sign_in(base, "loadtest", password, Recorder()) as browser:
                 callbacks, page_values = advisor_page(base, browser)
@@ -416,7 +429,7 @@ def main() -> int:
             met = report(recorder, time.monotonic() - started, args)
         finally:
             stop(server)
-            print("==> gunicorn stopped")
+            print(f"==> gunicorn stopped (its log: {log_path})")
     return 0 if met else 1
 
 

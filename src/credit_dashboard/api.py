@@ -1,6 +1,6 @@
 """The JSON API, served by the same Flask server and the same ``ScoringService`` as the pages.
 
-- ``GET /api/health``: liveness and model version; public, carries no client data.
+- ``GET /api/health``: liveness, readiness and model version; public, carries no client data.
 - ``GET /api/clients/<id>``: an applicant's score, decision, threshold and largest contributions.
 - ``POST /api/score``: the same answer for a raw record (Kaggle column names -> values).
 
@@ -101,7 +101,13 @@ def _blueprint(services: Any) -> Blueprint:
 
     @bp.get("/health")
     def health() -> Response:
-        return _json({"status": "ok", "model_version": scoring.model_version})
+        # "ok": this process answers; "ready": the past clients behind the comparison charts
+        # (loaded in the background after start-up) are there too. Per worker process.
+        return _json({
+            "status": "ok",
+            "ready": services.comparison_ready(),
+            "model_version": scoring.model_version,
+        })
 
     # ``path`` so "../x" or "a/b" reach the view and get the id rules' message, not a bare 404.
     @bp.get("/clients/<path:client_text>")

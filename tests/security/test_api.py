@@ -105,7 +105,11 @@ def dash_body(output: str, values: dict[str, object], changed: str, deps: list[d
 def test_health_is_public_and_names_only_the_model(server, scoring) -> None:
     response = server.test_client().get("/api/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "model_version": scoring.model_version}
+    answer = response.get_json()
+    assert set(answer) == {"status", "ready", "model_version"}
+    assert answer["status"] == "ok" and answer["model_version"] == scoring.model_version
+    assert server.config["CREDIT_SERVICES"].comparison is not None  # waits for the loader
+    assert server.test_client().get("/api/health").get_json()["ready"] is True
 
 
 @pytest.mark.parametrize(
