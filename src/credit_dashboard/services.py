@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,6 +238,31 @@ def _load_history_and_comparison(services: AppServices, model: Any) -> None:
     )
 
 
+def _start_loader(services: AppServices, model: Any) -> None:
+    threading.Thread(
+        target=_load_history_and_comparison,
+        args=(services, model),
+        name="load-past-clients",
+        daemon=True,
+    ).start()
+
+
+def _restart_loader_in_forked_children(services: AppServices, model: Any) -> None:
+    """A forked process (gunicorn --preload) does not inherit the loader thread: if the past
+    clients were not loaded yet at the fork, the child loads them itself instead of waiting forever.
+    """
+    reference = weakref.ref(services)
+
+    def after_fork() -> None:
+        alive = reference()
+        if alive is not None and not alive._comparison._done.is_set():
+            alive._history = _Pending("history table")
+            alive._comparison = _Pending("comparisons with past clients")
+            _start_loader(alive, model)
+
+    os.register_at_fork(after_in_child=after_fork)
+
+
 def load_services(
     settings: Settings, cache: ResultCache | None = None, background: bool = True
 ) -> AppServices:
@@ -283,12 +310,8 @@ def load_services(
         timings=timings,
     )
     if background:
-        threading.Thread(
-            target=_load_history_and_comparison,
-            args=(services, loaded.model),
-            name="load-past-clients",
-            daemon=True,
-        ).start()
+        _start_loader(services, loaded.model)
+        _restart_loader_in_forked_children(services, loaded.model)
     else:
         _load_history_and_comparison(services, loaded.model)
         services.comparison  # noqa: B018 - re-raise a failure now, as a StartupError

@@ -62,7 +62,7 @@ def pr_curve(
                           REFERENCE, dash="dash", width=2))
     data.append(_line(recall, precision, "Model", SAFE))
     return _chart(data, "Precision-recall curve (held-out clients)",
-                  "Defaulters caught (recall)", "Flagged clients who default (precision)")
+                  "Defaulters caught (recall)", "Precision (refused who default)")
 
 
 def calibration_curve(

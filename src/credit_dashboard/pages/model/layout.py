@@ -52,6 +52,8 @@ def _facts(card: dict[str, Any]) -> html.Dl:
                             f"{str(fingerprint.get('applicants_sha256', '-'))[:12]}"),
         ("Model version", str(card.get("model_version", "-"))),
     ]
+    if chosen.get("reason"):
+        facts.insert(1, ("Why this model", str(chosen["reason"])))
     items: list[html.Dt | html.Dd] = []
     for label, value in facts:
         items += [html.Dt(label, className="col-sm-4"), html.Dd(value, className="col-sm-8")]
