@@ -360,8 +360,8 @@ def _validated(**raw: object) -> dict[str, object]:
     if decision != recommended and len(reason) < MIN_REASON_CHARS:
         raise DecisionValidationError(
             "reason",
-            f"is required when the decision ({decision}) goes against the model ({recommended}): "
-            f"say why in at least {MIN_REASON_CHARS} characters",
+            f"a reason is required when the decision ({decision}) goes against the model "
+            f"({recommended}): say why in at least {MIN_REASON_CHARS} characters",
         )
     return {
         "client_id": _validated_client_id(raw["client_id"]),

@@ -105,21 +105,33 @@ def test_similar_clients_are_listed(dash_duo, tools_app, client_id: int) -> None
 def test_recorded_decision_shows_in_the_history_after_reload(
     dash_duo, tools_app, client_id: int
 ) -> None:
+    services = tools_app.server.config["CREDIT_SERVICES"]
+    recommended = services.scoring.score_client(client_id).decision
+    against = "Grant" if recommended == "refuse" else "Refuse"
     _open_client(dash_duo, tools_app, client_id)
     dash_duo.wait_for_contains_text("#at-decision-history", "No decision recorded yet", TIMEOUT)
-    dash_duo.find_element("#at-decision-choice label:nth-of-type(1)")  # the radio items exist
-    refuse = dash_duo.driver.find_element(
-        "xpath", "//*[@id='at-decision-choice']//label[normalize-space()='Refuse']"
+    dash_duo.wait_for_contains_text("#at-decision-message", f"recommends to {recommended}", TIMEOUT)
+
+    # Going against the model without a reason: a message beside the reason, nothing recorded.
+    choice = dash_duo.driver.find_element(
+        "xpath", f"//*[@id='at-decision-choice']//label[normalize-space()='{against}']"
     )
-    _click(dash_duo, refuse)
-    dash_duo.find_element("#at-decision-reason").send_keys("Browser test: income not proven")
+    _click(dash_duo, choice)
+    _click(dash_duo, dash_duo.find_element("#at-decision-submit"))
+    dash_duo.wait_for_contains_text(
+        "#at-decision-reason-feedback", "A reason is required when", TIMEOUT
+    )
+    assert "No decision recorded yet" in dash_duo.find_element("#at-decision-history").text
+
+    dash_duo.find_element("#at-decision-reason").send_keys("Browser test: guarantor provided")
     _click(dash_duo, dash_duo.find_element("#at-decision-submit"))
     dash_duo.wait_for_element("#at-decision-recorded", timeout=TIMEOUT)
-    dash_duo.wait_for_contains_text("#at-history-table", "income not proven", TIMEOUT)
+    dash_duo.wait_for_contains_text("#at-history-table", "guarantor provided", TIMEOUT)
 
     dash_duo.driver.refresh()
-    dash_duo.wait_for_contains_text("#at-history-table", "income not proven", TIMEOUT)
-    assert "refuse" in dash_duo.find_element("#at-history-table").text
+    dash_duo.wait_for_contains_text("#at-history-table", "guarantor provided", TIMEOUT)
+    history = dash_duo.find_element("#at-history-table").text
+    assert f"{against.lower()} (against the model)" in history
 
 
 def _client_with_a_flip(services, applicants: pd.DataFrame) -> tuple[int, bool]:

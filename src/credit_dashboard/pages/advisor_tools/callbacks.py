@@ -209,7 +209,12 @@ def register(app: Dash, services: AppServices) -> None:
         if row is None:
             return None, None, None
         result = scoring.score_client(client_text)
-        message = reason_problem = None
+        message: Any = html.P(
+            f"The model recommends to {result.decision} (probability of default "
+            f"{result.default_probability:.1%}, threshold {result.decision_threshold:.1%}).",
+            className="text-muted small mb-0",
+        )
+        reason_problem = None
         if ctx.triggered_id == DECISION_SUBMIT:
             message, reason_problem = _record(store, result, choice, reason)
         try:
@@ -251,7 +256,7 @@ def _record(
         )
     except DecisionValidationError as exc:
         if exc.field == "reason":
-            return None, exc.message
+            return None, exc.message[:1].upper() + exc.message[1:]
         return dbc.Alert(f"Not recorded: {exc}", color="warning"), None
     except DecisionStoreError as exc:
         return dbc.Alert(f"Not recorded, please try again: {exc}", color="danger"), None
