@@ -24,8 +24,10 @@ The index is a KD-tree built once at start-up on the history matrix: a query vis
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -306,6 +308,9 @@ class BackgroundIndex:
     The app reads the 300 k past clients in the background too; this thread waits for them
     (``history()`` blocks until they are loaded), builds the index (about a second), and
     ``get()`` waits for it: only a similar-clients query made in the first seconds waits.
+
+    A forked child (gunicorn ``--preload``) does not inherit the thread: if the index was not
+    ready at the fork, the child builds its own instead of waiting for a thread that is not there.
     """
 
     def __init__(
@@ -314,20 +319,31 @@ class BackgroundIndex:
         scorer: ProbabilityScorer | None = None,
         name: str = "similar-clients-index",
     ) -> None:
+        self._history = history
+        self._scorer = scorer
+        self._name = name
+        self.build_seconds: float | None = None
+        self._start()
+        reference = weakref.ref(self)
+
+        def after_fork() -> None:
+            alive = reference()
+            if alive is not None and not alive._done.is_set():
+                alive._start()
+
+        os.register_at_fork(after_in_child=after_fork)
+
+    def _start(self) -> None:
         self._done = threading.Event()
         self._index: NeighbourIndex | None = None
         self._error: BaseException | None = None
-        self.build_seconds: float | None = None
-        self._thread = threading.Thread(
-            target=self._build, args=(history, scorer), name=name, daemon=True
-        )
-        self._thread.start()
+        threading.Thread(target=self._build, name=self._name, daemon=True).start()
 
-    def _build(self, history: Callable[[], pd.DataFrame], scorer: ProbabilityScorer | None) -> None:
+    def _build(self) -> None:
         try:
-            table = history()
+            table = self._history()
             started = time.perf_counter()
-            self._index = NeighbourIndex(table, scorer=scorer)
+            self._index = NeighbourIndex(table, scorer=self._scorer)
             self.build_seconds = time.perf_counter() - started
         except BaseException as exc:  # re-raised to whoever asks for the index
             logger.error("similar-clients index could not be built: %s", exc)

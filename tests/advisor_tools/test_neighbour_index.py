@@ -129,3 +129,38 @@ def test_background_index_waits_for_history_and_reports_failures(
     with pytest.raises(RuntimeError, match="unreadable"):
         failed.get(timeout=30)
     assert not failed.ready()
+
+
+def _index_size_in_child(pending, results) -> None:
+    try:
+        results.put(pending.get(timeout=60).points.shape[0])
+    except Exception as exc:  # reported to the parent, which fails the test
+        results.put(repr(exc))
+
+
+def test_background_index_is_rebuilt_in_a_child_forked_before_it_was_ready(
+    synthetic_history: pd.DataFrame,
+) -> None:
+    # gunicorn --preload forks workers after the app was created: the thread building the index
+    # does not exist in the child, which must build its own rather than wait forever.
+    import multiprocessing
+    import threading
+
+    from credit_dashboard.neighbours import BackgroundIndex
+
+    released = threading.Event()
+
+    def slow_history() -> pd.DataFrame:
+        released.wait(3)  # in the child nobody sets it: the wait ends after 3 s
+        return synthetic_history
+
+    pending = BackgroundIndex(slow_history)
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    child = ctx.Process(target=_index_size_in_child, args=(pending, results))
+    child.start()
+    released.set()
+    child.join(timeout=90)
+    assert child.exitcode == 0
+    assert results.get(timeout=5) == len(synthetic_history)
+    assert pending.get(timeout=30).points.shape[0] == len(synthetic_history)
