@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from credit_dashboard.config import get_settings
+from credit_dashboard.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +104,15 @@ def model_decision(default_probability: float, decision_threshold: float) -> str
     return "refuse" if default_probability >= decision_threshold else "grant"
 
 
-def decisions_db_path() -> Path:
-    """Where the log lives: ``$CREDIT_DECISIONS_DB``, else ``<data dir>/decisions.sqlite3``."""
+def decisions_db_path(settings: Settings | None = None) -> Path:
+    """Where the log lives: ``$CREDIT_DECISIONS_DB``, else ``<data dir>/decisions.sqlite3``.
+
+    ``settings`` is the app's (its data dir), read from the environment when not given.
+    """
     raw = os.environ.get(DECISIONS_DB_ENV, "").strip()
     if raw:
         return Path(raw).expanduser()
-    return get_settings().data_dir / DECISIONS_DB_FILE
+    return (settings or get_settings()).data_dir / DECISIONS_DB_FILE
 
 
 class DecisionStore:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from credit_dashboard.config import Settings
 from credit_dashboard.decisions import (
     EXPORT_COLUMNS,
     DecisionStore,
@@ -136,6 +137,10 @@ def test_default_path_follows_the_environment(monkeypatch, tmp_path: Path) -> No
     monkeypatch.delenv("CREDIT_DECISIONS_DB")
     monkeypatch.setenv("CREDIT_DATA_DIR", str(tmp_path / "d"))
     assert decisions_db_path() == tmp_path / "d" / "decisions.sqlite3"
+    # The app passes its own settings: the log sits beside the data it serves.
+    assert decisions_db_path(Settings(data_dir=tmp_path / "app")) == (
+        tmp_path / "app" / "decisions.sqlite3"
+    )
 
 
 # -- concurrency and failures ---------------------------------------------------------------------

@@ -11,7 +11,12 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from flask import Response
 
-from credit_dashboard.decisions import DecisionStore, DecisionStoreError, DecisionValidationError
+from credit_dashboard.decisions import (
+    DecisionStore,
+    DecisionStoreError,
+    DecisionValidationError,
+    decisions_db_path,
+)
 from credit_dashboard.neighbours import BackgroundIndex
 from credit_dashboard.pages.advisor.layout import CLIENT_STORE
 from credit_dashboard.pages.advisor_tools.layout import (
@@ -82,7 +87,7 @@ def register(app: Dash, services: AppServices) -> None:
     # Built in the background once the past clients are loaded (they load in the background
     # too): start-up never waits for it, only a query made in the first seconds does.
     pending = BackgroundIndex(lambda: services.history, scorer=scoring.model.default_probability)
-    store = DecisionStore()
+    store = DecisionStore(decisions_db_path(services.settings))
     columns = choose_inputs(services.card.get("global_importance", []), N_INPUTS)
     if not columns:  # a card without importance: offer the core amounts rather than nothing
         columns = ["AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE", "AMT_INCOME_TOTAL"]
