@@ -109,27 +109,31 @@ def summarise_numeric(feature: str, values: pd.Series, target: pd.Series) -> Num
         if high <= low:
             low, high = float(shown.min()), float(shown.max()) + 1.0
         edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
-    clipped = np.clip(shown, edges[0], edges[-1])
-    repaid, _ = np.histogram(clipped[outcome == 0], bins=edges)
-    defaulted, _ = np.histogram(clipped[outcome == 1], bins=edges)
-    note = ""
+    # Values beyond the range are not piled into the end bins (that drew a false peak at the
+    # edge): they are left out of the bars, which stay shares of the whole group.
+    group_sizes = (int((outcome == 0).sum()), int((outcome == 1).sum()))
+    repaid, _ = np.histogram(shown[outcome == 0], bins=edges)
+    defaulted, _ = np.histogram(shown[outcome == 1], bins=edges)
+    notes = []
     if feature == "DAYS_EMPLOYED":
-        note = "pensioners and people not employed are left out"
+        notes.append("pensioners and people not employed are left out")
+    outside = shown.size - int(repaid.sum() + defaulted.sum())
+    if outside:
+        notes.append(f"{outside / shown.size:.1%} of clients beyond the range shown")
     return NumericSummary(
         feature=feature,
         axis_title=axis_title,
         edges=edges,
-        share_repaid=_percent(repaid),
-        share_defaulted=_percent(defaulted),
-        n_repaid=int(repaid.sum()),
-        n_defaulted=int(defaulted.sum()),
+        share_repaid=_percent(repaid, group_sizes[0]),
+        share_defaulted=_percent(defaulted, group_sizes[1]),
+        n_repaid=group_sizes[0],
+        n_defaulted=group_sizes[1],
         n_left_out=int((~known).sum()),
-        note=note,
+        note="; ".join(notes),
     )
 
 
-def _percent(counts: np.ndarray) -> np.ndarray:
-    total = counts.sum()
+def _percent(counts: np.ndarray, total: int) -> np.ndarray:
     return counts * (100.0 / total) if total else counts.astype(float)
 
 

@@ -111,6 +111,7 @@ def test_address_with_a_client_and_bad_ids(dash_duo, dashboard, screenshot) -> N
         dash_duo.wait_for_contains_text("#client-message", expected, timeout=10)
         assert not dash_duo.find_element("#client-results").is_displayed()
         if bad == "abc":
+            dash_duo.wait_for_element("#page-content .js-plotly-plot .main-svg", timeout=20)
             screenshot("advisor-unknown-id")
     assert dash_duo.get_logs() == []
 
