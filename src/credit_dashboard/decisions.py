@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO
 
 from credit_dashboard.config import Settings, get_settings
+from credit_dashboard.model.cost import decision_for
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,8 @@ EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Decision))
 
 
 def model_decision(default_probability: float, decision_threshold: float) -> str:
-    """The decision the model recommends: refuse at or above the threshold, as the scoring does."""
-    return "refuse" if default_probability >= decision_threshold else "grant"
+    """The decision the model recommends: the one rule of ``model.cost``, as the scoring uses."""
+    return decision_for(default_probability, decision_threshold)
 
 
 def decisions_db_path(settings: Settings | None = None) -> Path:

@@ -23,11 +23,12 @@ from credit_dashboard import validation
 from credit_dashboard.data.schema import ID_COLUMN, TARGET_COLUMN, pandas_dtype
 from credit_dashboard.explain import Contribution, build_contributions
 from credit_dashboard.labels import is_missing
+from credit_dashboard.model.cost import GRANT as GRANT  # re-exported: the decision words
+from credit_dashboard.model.cost import REFUSE as REFUSE
+from credit_dashboard.model.cost import decision_for
 
 logger = logging.getLogger(__name__)
 
-GRANT = "grant"
-REFUSE = "refuse"
 
 
 class UnknownClientError(LookupError):
@@ -225,7 +226,7 @@ class ScoringService:
             client_id=client_id,
             default_probability=probability,
             decision_threshold=threshold,
-            decision=REFUSE if probability >= threshold else GRANT,
+            decision=decision_for(probability, threshold),
             margin=probability - threshold,
             base_value=base,
             contributions=build_contributions(row, _client_values(values, frame)),

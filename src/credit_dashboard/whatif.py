@@ -27,6 +27,7 @@ import pandas as pd
 
 from credit_dashboard.data.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY, pandas_dtype
 from credit_dashboard.decisions import model_decision
+from credit_dashboard.model.cost import REFUSE, is_refused
 
 logger = logging.getLogger(__name__)
 
@@ -541,8 +542,7 @@ def threshold_crossing(
         return out
 
     def flipped(p: np.ndarray) -> np.ndarray:
-        refused = p >= threshold
-        return ~np.isnan(p) & (refused != (first.decision == "refuse"))
+        return ~np.isnan(p) & (is_refused(p, threshold) != (first.decision == REFUSE))
 
     best: tuple[float, float] | None = None
     for end in (lo, hi):

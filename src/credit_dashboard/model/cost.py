@@ -13,6 +13,18 @@ import numpy as np
 
 COST_FN = 10
 COST_FP = 1
+GRANT = "grant"
+REFUSE = "refuse"
+
+
+def is_refused(default_probability: np.ndarray | float, decision_threshold: float) -> np.ndarray:
+    """The decision rule, vectorised: True where credit is refused (at or above the threshold)."""
+    return np.asarray(default_probability) >= decision_threshold
+
+
+def decision_for(default_probability: float, decision_threshold: float) -> str:
+    """The model's recommendation for one client, in the lender's words ("grant" / "refuse")."""
+    return REFUSE if bool(is_refused(default_probability, decision_threshold)) else GRANT
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,7 @@ def business_cost(y_true: np.ndarray, refused: np.ndarray) -> int:
 def normalised_cost(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> float:
     """Business cost per client, ``(10·FN + FP) / n``, of refusing when ``score >= threshold``."""
     y = np.asarray(y_true)
-    return business_cost(y, np.asarray(scores) >= threshold) / max(len(y), 1)
+    return business_cost(y, is_refused(scores, threshold)) / max(len(y), 1)
 
 
 def optimal_threshold(y_true: np.ndarray, scores: np.ndarray) -> ThresholdChoice:

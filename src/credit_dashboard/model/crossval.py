@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from credit_dashboard.model.cost import optimal_threshold
+from credit_dashboard.model.cost import is_refused, optimal_threshold
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def summarise(y_true: np.ndarray, result: CrossValResult) -> dict[str, float]:
     cost-optimal OOF threshold (so each candidate is judged at its best operating point)."""
     y = np.asarray(y_true)
     choice = optimal_threshold(y, result.oof_probability)
-    refused = result.oof_probability >= choice.threshold
+    refused = is_refused(result.oof_probability, choice.threshold)
     return {
         "roc_auc": float(np.mean(result.fold_roc_auc)),
         "roc_auc_std": float(np.std(result.fold_roc_auc)),

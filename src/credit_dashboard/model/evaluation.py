@@ -19,7 +19,7 @@ from sklearn.metrics import (
 )
 
 from credit_dashboard.model.calibration import brier_score, reliability_table
-from credit_dashboard.model.cost import cost_curve, normalised_cost
+from credit_dashboard.model.cost import cost_curve, is_refused, normalised_cost
 
 CURVE_POINTS = 300
 
@@ -42,7 +42,7 @@ def threshold_grid(scores: np.ndarray, points: int = CURVE_POINTS) -> np.ndarray
 def holdout_report(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict:
     """Metrics at ``threshold`` on the held-out split (refuse when probability >= threshold)."""
     y = np.asarray(y_true).astype(int)
-    refused = (np.asarray(probability) >= threshold).astype(int)
+    refused = is_refused(probability, threshold).astype(int)
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, refused, labels=[0, 1]).ravel())
     return {
         "n": int(len(y)),
