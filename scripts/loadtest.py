@@ -313,6 +313,9 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
         "--threads", str(args.threads),
         "--timeout", "120",
         "--bind", f"{HOST}:{port}",
+        # The default control socket (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn of
+        # the account: a test server must not take it over from a real one.
+        "--no-control-socket",
         procfile_app(),
     ]
     print(f"==> starting: {' '.join(command)}", flush=True)
