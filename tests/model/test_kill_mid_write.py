@@ -29,6 +29,7 @@ import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, MODEL_CARD_FILE, MODEL_FILE
 from credit_dashboard.model.artifact import (
+    _TEMP_PREFIX,
     PENDING_CARD_FILE,
     load_model,
     to_jsonable,
@@ -65,8 +66,8 @@ def reached(event):
 
 
 def final_name(path):
-    # ".tmp-model.joblib.abc123" -> "model.joblib"
-    return Path(path).name[len(artifact._TEMP_PREFIX):].rsplit(".", 1)[0]
+    # ".tmp-model.joblib.<pid>.abc123" -> "model.joblib"
+    return Path(path).name[len(artifact._TEMP_PREFIX):].rsplit(".", 2)[0]
 
 
 real_write_bytes, real_replace = artifact._write_bytes, os.replace
@@ -187,6 +188,8 @@ def test_killed_write_leaves_a_complete_pair_and_the_next_write_succeeds(previou
     reloaded = load_model(out)
     assert reloaded.card == card and reloaded.card["generation"] == "following"
     assert not (out / PENDING_CARD_FILE).exists()
+    # ... and the next write sweeps away what the killed writer left.
+    assert not list(out.glob(_TEMP_PREFIX + "*"))
     np.testing.assert_allclose(reloaded.model.default_probability(previous["rows"]),
                                following.default_probability(previous["rows"]),
                                rtol=1e-12, atol=0)

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import math
 import os
 import tempfile
@@ -34,6 +35,8 @@ from credit_dashboard.config import (
     MODEL_CARD_FILE,
     MODEL_FILE,
 )
+
+log = logging.getLogger(__name__)
 
 TRAIN_COMMAND = "python scripts/train.py"
 PENDING_CARD_FILE = ".model_card.json.pending"
@@ -81,11 +84,44 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _temp_path(out_dir: Path, name: str) -> Path:
-    fd, path = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{name}.", dir=out_dir)
+    # The writer's pid in the name lets a later run tell a killed writer's leftovers from the
+    # files of a run still in progress (see _sweep_orphan_temps).
+    fd, path = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{name}.{os.getpid()}.", dir=out_dir)
     os.close(fd)
     # mkstemp creates 0600; the app may run as another user and must be able to read the files.
     os.chmod(path, 0o644)
     return Path(path)
+
+
+def _writer_pid(path: Path) -> int | None:
+    """The pid in ``.tmp-<name>.<pid>.<random>``, or None for a name of another shape."""
+    parts = path.name.rsplit(".", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _sweep_orphan_temps(out_dir: Path) -> None:
+    """Delete temporary files left by writers that died mid-write (kill -9, power loss).
+
+    They never break a load (the pair is only ever swapped in by rename), but repeated crashes
+    would pile them up; files of a writer that is still running are left alone.
+    """
+    for path in out_dir.glob(f"{_TEMP_PREFIX}*"):
+        pid = _writer_pid(path)
+        if pid is None or pid == os.getpid() or _pid_alive(pid):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            log.info("removed %s, left by an interrupted training run (pid %d)", path.name, pid)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -132,6 +168,7 @@ def write_artifacts(out_dir: Path, model: object, card: dict, drift: object | No
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _sweep_orphan_temps(out_dir)
     temps: list[Path] = []
     try:
         buffer = io.BytesIO()
