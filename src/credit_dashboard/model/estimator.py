@@ -6,11 +6,17 @@ calibration and the decision threshold. Contributions are LightGBM's exact TreeS
 that ``base + sum(contributions) == logit(default_probability)``: the waterfall the advisor sees
 explains exactly the probability shown next to it.
 
+``explain_rows`` gives the advisor page everything at once (probability, contributions, base value,
+feature values) from one transform of the rows; the separate methods remain for callers that need
+only one of them.
+
 Scoring a handful of rows uses one thread: on a small shared machine a multi-threaded booster
 spends longer spinning threads up than computing one client (the dashboard calls this per click).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,6 +26,21 @@ from credit_dashboard.model.calibration import PlattScaling
 
 #: Up to this many rows are scored on a single thread.
 SINGLE_THREAD_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Some clients scored and explained: the same numbers as ``default_probability``,
+    ``contributions`` and ``feature_values`` on the same rows."""
+
+    #: Calibrated probability of default per row, shape (n,): ``expit(base_value + row sum)``.
+    probability: np.ndarray
+    #: Per explained feature, contributions to the calibrated log-odds (index of the raw rows).
+    contributions: pd.DataFrame
+    #: Log-odds of the average client.
+    base_value: float
+    #: What each client has for each explained feature (index of the raw rows).
+    feature_values: pd.DataFrame
 
 
 class CreditRiskModel:
@@ -78,12 +99,29 @@ class CreditRiskModel:
         return cached
 
     def _booster_input(self, raw: pd.DataFrame) -> object:
+        return self._transform(raw, with_values=False)[0]
+
+    def _transform(
+        self, raw: pd.DataFrame, with_values: bool
+    ) -> tuple[object, pd.DataFrame | None]:
+        """The booster's input and, when asked, the explained features' values, from one pass
+        of the feature engineering over ``raw``."""
         if self._matrix_path():
-            return self._features.transform_matrix(raw)
+            if not with_values:
+                return self._features.transform_matrix(raw), None
+            matrix, frame = self._features.transform_both(raw)
+            return matrix, self._explained_columns(frame)
         frame = self._features.transform(raw)
+        booster_input = frame
         for step in self._transformers():
-            frame = step.transform(frame)
-        return frame
+            booster_input = step.transform(booster_input)
+        return booster_input, self._explained_columns(frame) if with_values else None
+
+    def _explained_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        explained = self.explained_features
+        # ``transform`` already yields the explained features in order; selecting them again
+        # would only copy the frame.
+        return frame if frame.columns.tolist() == explained else frame[explained]
 
     def _predict(self, booster_input: object, **kwargs: object) -> np.ndarray:
         threads = 1 if len(booster_input) <= SINGLE_THREAD_ROWS else self.batch_threads
@@ -115,16 +153,33 @@ class CreditRiskModel:
         """
         if len(raw) == 0:
             raise ValueError("contributions need at least one row")
-        values = self._predict(self._booster_input(raw), pred_contrib=True)
+        return self._contributions(self._booster_input(raw), raw.index)
+
+    def _contributions(self, booster_input: object, index: pd.Index) -> tuple[pd.DataFrame, float]:
+        values = self._predict(booster_input, pred_contrib=True)
         slope, intercept = self.calibration.slope, self.calibration.intercept
         # The booster's features are the explained features, in the same order.
-        frame = pd.DataFrame(
-            slope * values[:, :-1], index=raw.index, columns=self.explained_features
-        )
+        frame = pd.DataFrame(slope * values[:, :-1], index=index, columns=self.explained_features)
         base = slope * float(values[0, -1]) + intercept
         return frame, base
 
     def feature_values(self, raw: pd.DataFrame) -> pd.DataFrame:
         """The client's value of each explained feature (before any imputation), e.g. a category."""
-        features = self._features.transform(raw)
-        return features[self.explained_features]
+        # Not through ``explain_rows``: the history's values are read in large batches, where
+        # TreeSHAP would cost far more than the features themselves.
+        return self._explained_columns(self._features.transform(raw))
+
+    def explain_rows(self, raw: pd.DataFrame) -> Explanation:
+        """Probability, contributions, base value and feature values of ``raw`` in one call.
+
+        The same numbers as ``default_probability``, ``contributions`` and ``feature_values``
+        (what one advisor click needs), but the rows go through the feature engineering once
+        instead of once per method. The probability is derived from the contributions, so the
+        page's probability and its waterfall cannot disagree.
+        """
+        if len(raw) == 0:
+            raise ValueError("explanations need at least one row")
+        booster_input, values = self._transform(raw, with_values=True)
+        contributions, base = self._contributions(booster_input, raw.index)
+        probability = expit(base + contributions.to_numpy().sum(axis=1))
+        return Explanation(probability, contributions, base, values)

@@ -84,6 +84,14 @@ def _engineered_values(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
+def _as_matrix(numeric: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Numeric features then category codes as floats, NaN for a missing or unseen level (how
+    LightGBM reads a pandas category)."""
+    as_float = codes.astype(np.float64)
+    as_float[codes < 0] = np.nan
+    return np.hstack([numeric, as_float])
+
+
 class FeatureEngineer(TransformerMixin, BaseEstimator):
     """Clean a raw Kaggle application table and add the engineered features.
 
@@ -155,9 +163,20 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
         The dashboard's per-client path uses this."""
         self._check_input(X)
         numeric = self._numeric_matrix(X, self.numeric_features_)
-        codes = self._category_codes(X, self.categorical_features_).astype(np.float64)
-        codes[codes < 0] = np.nan
-        return np.hstack([numeric, codes])
+        return _as_matrix(numeric, self._category_codes(X, self.categorical_features_))
+
+    def transform_both(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """``transform_matrix(X)`` and ``transform(X)`` from one pass over the rows.
+
+        Explaining a client needs both (the matrix for the booster, the DataFrame for what the
+        client has), and cleaning and engineering the same row twice is wasted work per click.
+        """
+        self._check_input(X)
+        numeric = self._numeric_matrix(X, self.numeric_features_)
+        codes = self._category_codes(X, self.categorical_features_)
+        frame = self._frame(numeric, codes, self.numeric_features_, self.categorical_features_,
+                            X.index)
+        return _as_matrix(numeric, codes), frame
 
     def _check_input(self, X: pd.DataFrame) -> None:
         check_is_fitted(self, "feature_names_out_")
@@ -169,14 +188,24 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
             raise ValueError(f"{len(missing)} input column(s) missing: {shown}")
 
     def _build(self, X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
-        numbers = pd.DataFrame(self._numeric_matrix(X, numeric), columns=numeric, index=X.index)
-        codes = self._category_codes(X, categorical)
+        return self._frame(self._numeric_matrix(X, numeric), self._category_codes(X, categorical),
+                           numeric, categorical, X.index)
+
+    def _frame(
+        self,
+        values: np.ndarray,
+        codes: np.ndarray,
+        numeric: list[str],
+        categorical: list[str],
+        index: pd.Index,
+    ) -> pd.DataFrame:
+        numbers = pd.DataFrame(values, columns=numeric, index=index)
         categories = pd.DataFrame(
             {
                 column: pd.Categorical.from_codes(codes[:, j], dtype=self._dtype(column))
                 for j, column in enumerate(categorical)
             },
-            index=X.index,
+            index=index,
         )
         return pd.concat([numbers, categories], axis=1)
 
