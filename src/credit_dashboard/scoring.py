@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -213,14 +212,13 @@ class ScoringService:
     def _score_frame(self, frame: pd.DataFrame, client_id: int | None) -> ClientResult:
         if TARGET_COLUMN in frame.columns:
             frame = frame.drop(columns=[TARGET_COLUMN])
-        contributions, base_value = self.model.contributions(frame)
-        values = self.model.feature_values(frame)
-        base = float(base_value)
-        row = contributions.iloc[0]
-        log_odds = base + float(row.to_numpy().sum())
-        # The probability comes from the same numbers the explanation shows, so they can never
-        # disagree (the contract guarantees base + sum == logit(probability) to 1e-6).
-        probability = 1.0 / (1.0 + math.exp(-log_odds))
+        # One transform of the row for the probability, the contributions and the values; the
+        # probability is derived from the contributions shown, so the two can never disagree.
+        explanation = self.model.explain_rows(frame)
+        probability = float(explanation.probability[0])
+        base = float(explanation.base_value)
+        row = explanation.contributions.iloc[0]
+        values = explanation.feature_values
         threshold = self.decision_threshold
         return ClientResult(
             client_id=client_id,

@@ -135,3 +135,24 @@ def test_result_is_json_ready(scoring) -> None:
     assert len(payload["contributions"]) == 5
     assert payload["decision"] in {GRANT, REFUSE}
     assert payload["model_version"] == scoring.model_version
+
+
+def test_a_client_is_transformed_once(scoring, monkeypatch) -> None:
+    # Probability, contributions and the client's values come from one pass of the feature
+    # engineering over the row (``CreditRiskModel.explain_rows``), not one per model method.
+    features = scoring.model.pipeline.steps[0][1]
+    passes: list[int] = []
+    original = features._numeric_matrix
+
+    def counted(X, numeric):
+        passes.append(len(X))
+        return original(X, numeric)
+
+    monkeypatch.setattr(features, "_numeric_matrix", counted)
+    client_id = _some_ids(scoring, 1)[0]
+    result = scoring.score_client(client_id, use_cache=False)
+    assert passes == [1]
+    explanation = scoring.model.explain_rows(scoring.applicant_row(client_id))
+    assert result.default_probability == float(explanation.probability[0])
+    by_feature = {c.feature: c.contribution for c in result.contributions}
+    assert by_feature == explanation.contributions.iloc[0].to_dict()
