@@ -26,6 +26,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -253,27 +254,46 @@ class DecisionStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise self._fail(action, exc, " (cannot create its folder)") from exc
-            conn = self._connect(action)
-            try:
-                # Persistent in the file: every later connection (any process) is in WAL mode.
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    logger.warning("decision log %s: journal mode %s, not WAL", self.path, mode)
-                conn.execute("BEGIN IMMEDIATE")
+            # Switching a fresh file to WAL while other processes do the same can answer
+            # "database is locked" at once, without waiting on busy_timeout (SQLite needs an
+            # exclusive lock for the switch): retry, with a short pause, until the timeout.
+            deadline = time.monotonic() + self.busy_timeout_s
+            pause_s = 0.01
+            while True:
                 try:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise self._fail(action, exc, " (creating the table failed)") from exc
-            finally:
-                conn.close()
+                    self._create_schema(action)
+                    break
+                except sqlite3.OperationalError as exc:
+                    contended = "locked" in str(exc) or "busy" in str(exc)
+                    if not contended or time.monotonic() + pause_s > deadline:
+                        raise self._fail(action, exc, " (creating the table failed)") from exc
+                    time.sleep(pause_s)
+                    pause_s = min(pause_s * 2, 0.2)
+                except sqlite3.Error as exc:
+                    raise self._fail(action, exc, " (creating the table failed)") from exc
             self._ready = True
+
+    def _create_schema(self, action: str) -> None:
+        """WAL mode and the table, idempotent (several workers may get here at once)."""
+        conn = self._connect(action)
+        try:
+            # Persistent in the file: every later connection (any process) is in WAL mode.
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                logger.warning("decision log %s: journal mode %s, not WAL", self.path, mode)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
 
     @contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
