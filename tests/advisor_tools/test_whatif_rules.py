@@ -182,7 +182,7 @@ def test_a_small_edit_of_years_employed_is_a_change(client: pd.DataFrame) -> Non
 
 def test_engineered_features_lend_importance_to_their_raw_inputs() -> None:
     from credit_dashboard.model.features import ENGINEERED_FEATURES
-    from credit_dashboard.whatif import _inputs_of
+    from credit_dashboard.whatif.inputs import _inputs_of
 
     expected = {
         "DAYS_EMPLOYED_ANOMALY": ("DAYS_EMPLOYED",),
