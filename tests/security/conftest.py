@@ -1,4 +1,5 @@
-"""Fixtures for the security suite: a private users file per test, and signing in like a browser."""
+"""Fixtures for the security suite: a private users file per test, the real app behind its logins,
+and signing in like a browser."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
+
+from credit_dashboard.config import Settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -41,6 +44,16 @@ def write_users(path: Path, users: dict[str, str], api_keys: dict[str, str] | No
     }
     path.write_text(json.dumps(data))
     path.chmod(0o600)
+
+
+@pytest.fixture()
+def guarded_app(small_data_dir: Path, small_artifacts_dir: Path, auth_env: Path, monkeypatch):
+    """The real Dash app behind its logins, with one account: ``advisor`` / ``PASSWORD``."""
+    from credit_dashboard.app import create_app
+
+    write_users(auth_env, {"advisor": PASSWORD})
+    monkeypatch.setenv("CREDIT_DECISIONS_DB", str(auth_env.parent / "decisions.sqlite3"))
+    return create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
 
 
 def form_token(client: FlaskClient, page: str = "/login") -> str:

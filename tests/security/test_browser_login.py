@@ -7,26 +7,14 @@ shared client address, the Dash page behind the guard (its scripts, callbacks an
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 
-from credit_dashboard.config import Settings
 from credit_dashboard.data.schema import ID_COLUMN
 
-from .conftest import PASSWORD, write_users
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture()
-def guarded_app(small_data_dir: Path, small_artifacts_dir: Path, auth_env: Path, monkeypatch):
-    from credit_dashboard.app import create_app
-
-    write_users(auth_env, {"advisor": PASSWORD})
-    monkeypatch.setenv("CREDIT_DECISIONS_DB", str(auth_env.parent / "decisions.sqlite3"))
-    return create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
 
 
 def test_sign_in_lands_on_the_shared_client_then_sign_out(dash_duo, guarded_app) -> None:

@@ -16,21 +16,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from credit_dashboard import auth
-from credit_dashboard.config import Settings
 from credit_dashboard.data.schema import ID_COLUMN
 
-from .conftest import PASSWORD, sign_in, write_users
+from .conftest import PASSWORD, sign_in
 
 SCRIPT = "/assets/session_expired.js"
-
-
-@pytest.fixture()
-def guarded_app(small_data_dir: Path, small_artifacts_dir: Path, auth_env: Path, monkeypatch):
-    from credit_dashboard.app import create_app
-
-    write_users(auth_env, {"advisor": PASSWORD})
-    monkeypatch.setenv("CREDIT_DECISIONS_DB", str(auth_env.parent / "decisions.sqlite3"))
-    return create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
 
 
 def test_the_script_is_behind_the_login_and_the_sign_in_page_does_without_it(guarded_app) -> None:
