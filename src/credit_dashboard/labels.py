@@ -14,10 +14,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from credit_dashboard.data.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.data.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
 from credit_dashboard.model.features import ENGINEERED_FEATURES
-
-DAYS_PER_YEAR = 365.25
 
 #: Hand-written labels for the columns an advisor meets most (the model's usual top features and the
 #: profile card). Everything else falls back to :func:`_automatic_label`.

@@ -35,12 +35,16 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import KDTree
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, ID_COLUMN, TARGET_COLUMN
+from credit_dashboard.data.schema import (
+    DAYS_EMPLOYED_ANOMALY,
+    DAYS_PER_YEAR,
+    ID_COLUMN,
+    TARGET_COLUMN,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_K = 10
-_DAYS_PER_YEAR = 365.25
 
 #: Raw columns the space is computed from (a client row needs only these).
 SPACE_INPUT_COLUMNS: tuple[str, ...] = (
@@ -75,11 +79,11 @@ ProbabilityScorer = Callable[[pd.DataFrame], np.ndarray]
 def years_employed(days_employed: pd.Series) -> pd.Series:
     """Years in the current job; missing for Kaggle's "not employed" placeholder (365243 days)."""
     days = pd.to_numeric(days_employed, errors="coerce").astype("float64")
-    return (-days / _DAYS_PER_YEAR).where(days != DAYS_EMPLOYED_ANOMALY)
+    return (-days / DAYS_PER_YEAR).where(days != DAYS_EMPLOYED_ANOMALY)
 
 
 def age_years(days_birth: pd.Series) -> pd.Series:
-    return -pd.to_numeric(days_birth, errors="coerce").astype("float64") / _DAYS_PER_YEAR
+    return -pd.to_numeric(days_birth, errors="coerce").astype("float64") / DAYS_PER_YEAR
 
 
 #: The facts, in the order of the space's first dimensions.
@@ -121,13 +125,13 @@ def _fact_matrix(raw: pd.DataFrame) -> np.ndarray:
         credit = np.where(num["AMT_CREDIT"] > 0, num["AMT_CREDIT"], np.nan)
         days_employed = num["DAYS_EMPLOYED"]
         employed = np.where(
-            days_employed == DAYS_EMPLOYED_ANOMALY, np.nan, -days_employed / _DAYS_PER_YEAR
+            days_employed == DAYS_EMPLOYED_ANOMALY, np.nan, -days_employed / DAYS_PER_YEAR
         )
         columns = (
             num["EXT_SOURCE_1"],
             num["EXT_SOURCE_2"],
             num["EXT_SOURCE_3"],
-            -num["DAYS_BIRTH"] / _DAYS_PER_YEAR,
+            -num["DAYS_BIRTH"] / DAYS_PER_YEAR,
             employed,
             log_amount("AMT_INCOME_TOTAL"),
             log_amount("AMT_CREDIT"),

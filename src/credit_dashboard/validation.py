@@ -22,6 +22,7 @@ import pandas as pd
 from credit_dashboard.data.schema import (
     CATEGORY_LEVELS,
     DAYS_EMPLOYED_ANOMALY,
+    DAYS_PER_YEAR,
     HOUSING_COLUMNS,
     ID_COLUMN,
     INTEGER_COLUMNS,
@@ -40,7 +41,6 @@ REQUIRED_FIELDS: frozenset[str] = frozenset(
     (INTEGER_COLUMNS - {ID_COLUMN, TARGET_COLUMN}) | {"AMT_CREDIT", "AMT_INCOME_TOTAL"}
 )
 
-DAYS_PER_YEAR = 365.25
 MIN_AGE_YEARS = 18
 MAX_AGE_YEARS = 100
 #: Amounts above this are typing errors, not clients (Kaggle's largest income is about 1.2e8).

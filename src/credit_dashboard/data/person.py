@@ -22,8 +22,8 @@ from credit_dashboard.data.marginals import (
     standing_tilt,
     to_text,
 )
+from credit_dashboard.data.schema import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 #: Kaggle's history (307,511 rows) has 4 'XNA' genders and 2 'Unknown' family statuses.
 _XNA_GENDER_SHARE = 4 / 307_511
 _UNKNOWN_FAMILY_SHARE = 2 / 307_511

@@ -373,6 +373,9 @@ NUMERIC_COLUMNS: tuple[str, ...] = tuple(
 #: Kaggle's placeholder for "not employed" (pensioners, unemployed): about 1000 years.
 DAYS_EMPLOYED_ANOMALY = 365243
 
+#: ``DAYS_*`` columns count days before the application; this turns them into years.
+DAYS_PER_YEAR = 365.25
+
 #: The 47 building/housing columns (``*_AVG``, ``*_MODE``, ``*_MEDI`` and friends), missing
 #: together: the contiguous run from APARTMENTS_AVG to EMERGENCYSTATE_MODE in Kaggle's order.
 _HOUSING_FIRST = TRAIN_COLUMNS.index("APARTMENTS_AVG")

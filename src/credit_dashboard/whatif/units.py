@@ -11,10 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
 from credit_dashboard.whatif.inputs import EDITABLE_INPUTS
-
-DAYS_PER_YEAR = 365.25
 
 
 def display_value(row: pd.DataFrame, column: str) -> float | int | str | None:
