@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -36,9 +37,24 @@ DECISION_MESSAGE = "at-decision-message"
 DECISION_HISTORY = "at-decision-history"
 
 
+def input_id(column: str) -> dict[str, str]:
+    """The pattern-matching id of one what-if field (the callbacks collect them with ``ALL``)."""
+    return {"type": INPUT, "column": column}
+
+
+def dom_id(component_id: dict[str, str]) -> str:
+    """The ``id`` attribute Dash writes into the page for a pattern-matching id.
+
+    Dash renders a dict id as its JSON with sorted keys and no spaces; a label's ``htmlFor`` must
+    name exactly that string for screen readers to pair the label with its field (a browser test
+    checks the pairing in the real page, so a change in Dash's rendering would be caught).
+    """
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
 def _input_control(column: str) -> Any:
     spec = EDITABLE_INPUTS[column]
-    component_id = {"type": INPUT, "column": column}
+    component_id = input_id(column)
     if spec.kind == "category":
         return dcc.Dropdown(
             id=component_id,
@@ -66,7 +82,11 @@ def _field(column: str) -> dbc.Col:
     unit = " (years)" if EDITABLE_INPUTS[column].kind == "years_employed" else ""
     return dbc.Col(
         [
-            html.Label(f"{feature_label(column)}{unit}", className="form-label mb-1"),
+            html.Label(
+                f"{feature_label(column)}{unit}",
+                htmlFor=dom_id(input_id(column)),
+                className="form-label mb-1",
+            ),
             _input_control(column),
             html.Div(
                 id={"type": FEEDBACK, "column": column},
@@ -86,6 +106,7 @@ def whatif_panel(columns: list[str]) -> dbc.Card:
     search = html.Div(
         [
             html.H3("Where does the decision flip?", className="h6 mt-3"),
+            html.Label("Field to search", htmlFor=SEARCH_COLUMN, className="form-label mb-1"),
             dbc.Row(
                 [
                     dbc.Col(
