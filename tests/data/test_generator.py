@@ -241,6 +241,47 @@ def test_housing_block(train):
     assert train.loc[all_missing, "TARGET"].mean() > train.loc[~all_missing, "TARGET"].mean()
 
 
+def _on_grid(values: pd.Series, step: float) -> pd.Series:
+    """Whether each value is a multiple of ``step`` once written with Kaggle's 4 decimals."""
+    return (values - (values / step).round() * step).round(4).abs() < 1.5e-4
+
+
+def test_housing_values_on_kaggles_grids(train, test):
+    """The register's discreteness: 4 decimals, point masses at 0, counted statistics on grids.
+
+    The expected figures are the real applicants' (application_test.csv).
+    """
+    for frame in (train, test):
+        numeric = frame[[c for c in HOUSING if c in schema.NUMERIC_COLUMNS]]
+        assert numeric.shape[1] == 43
+        values = numeric.stack()
+        assert ((values * 1e4 - (values * 1e4).round()).abs() < 1e-6).all()
+        assert values.between(0, 1).all()
+        # "None" recorded as exactly 0: no elevator, no land, no non-living area...
+        for column, real_zeros in (("NONLIVINGAREA_MODE", 0.482), ("NONLIVINGAREA_AVG", 0.418),
+                                   ("ELEVATORS_AVG", 0.572), ("LANDAREA_MODE", 0.145),
+                                   ("BASEMENTAREA_AVG", 0.106), ("COMMONAREA_MODE", 0.105),
+                                   ("NONLIVINGAPARTMENTS_MODE", 0.626)):  # fmt: skip
+            present = frame[column].dropna()
+            assert abs((present == 0).mean() - real_zeros) < 0.03, column
+        # Floors come in 24ths, entrances in 29ths, elevators in 25ths: _MODE always on the grid,
+        # _MEDI on the half grid (a median of two), _AVG mostly on the grid (a mean of a few).
+        for base, step in (("FLOORSMAX", 1 / 24), ("FLOORSMIN", 1 / 24), ("ENTRANCES", 1 / 29),
+                           ("ELEVATORS", 1 / 25)):  # fmt: skip
+            avg, medi = frame[f"{base}_AVG"].dropna(), frame[f"{base}_MEDI"].dropna()
+            assert _on_grid(medi, step / 2).all(), base
+            assert 0.95 < _on_grid(medi, step).mean() < 0.995, base
+            assert 0.88 < _on_grid(avg, step).mean() < 0.98, base
+            if base != "ELEVATORS":  # whose _MODE grid is a slightly different step
+                assert _on_grid(frame[f"{base}_MODE"].dropna(), step).all(), base
+        # A few building heights hold most clients: 5- and 9-storey blocks.
+        floors = frame["FLOORSMAX_MODE"].dropna().round(4).value_counts(normalize=True)
+        assert abs(floors[0.1667] - 0.424) < 0.03 and abs(floors[0.3333] - 0.234) < 0.03
+        assert frame["ELEVATORS_MODE"].nunique() <= 26 and frame["ENTRANCES_MODE"].nunique() <= 30
+    # Still one building behind each statistic: taller buildings have more elevators.
+    assert train["FLOORSMAX_AVG"].corr(train["ELEVATORS_AVG"], method="spearman") > 0.5
+
+
 def test_bureau_block(train):
     missing = train[BUREAU].isna()
     assert len(BUREAU) == 6

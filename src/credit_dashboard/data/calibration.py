@@ -787,3 +787,106 @@ DAYS_EMPLOYED_MAX_EMPLOYED = -11
 
 #: Share of DAYS_LAST_PHONE_CHANGE equal to 0 (phone changed on the application day).
 PHONE_CHANGED_TODAY = 0.12641
+
+#: Housing column -> share of exact zeros among the rows that have a value (real applicants; the
+#: history's percentiles show the same flat runs at 0). The register records 0 for "none" (no
+#: elevator, no non-living area): a point mass that interpolated percentiles smear out.
+HOUSING_ZERO_SHARE: dict[str, float] = {
+    "APARTMENTS_AVG": 0.0049, "BASEMENTAREA_AVG": 0.1062, "YEARS_BEGINEXPLUATATION_AVG": 0.0022,
+    "YEARS_BUILD_AVG": 0.0011, "COMMONAREA_AVG": 0.09, "ELEVATORS_AVG": 0.5717,
+    "ENTRANCES_AVG": 0.0015, "FLOORSMAX_AVG": 0.0164, "FLOORSMIN_AVG": 0.024,
+    "LANDAREA_AVG": 0.1296, "LIVINGAPARTMENTS_AVG": 0.0029, "LIVINGAREA_AVG": 0.0018,
+    "NONLIVINGAPARTMENTS_AVG": 0.5725, "NONLIVINGAREA_AVG": 0.4179,
+    "APARTMENTS_MODE": 0.006, "BASEMENTAREA_MODE": 0.1212, "YEARS_BEGINEXPLUATATION_MODE": 0.0029,
+    "YEARS_BUILD_MODE": 0.001, "COMMONAREA_MODE": 0.1052, "ELEVATORS_MODE": 0.6016,
+    "ENTRANCES_MODE": 0.0021, "FLOORSMAX_MODE": 0.0201, "FLOORSMIN_MODE": 0.0265,
+    "LANDAREA_MODE": 0.145, "LIVINGAPARTMENTS_MODE": 0.0041, "LIVINGAREA_MODE": 0.0027,
+    "NONLIVINGAPARTMENTS_MODE": 0.626, "NONLIVINGAREA_MODE": 0.482,
+    "APARTMENTS_MEDI": 0.0049, "BASEMENTAREA_MEDI": 0.108, "YEARS_BEGINEXPLUATATION_MEDI": 0.0024,
+    "YEARS_BUILD_MEDI": 0.0011, "COMMONAREA_MEDI": 0.0934, "ELEVATORS_MEDI": 0.5832,
+    "ENTRANCES_MEDI": 0.0015, "FLOORSMAX_MEDI": 0.0167, "FLOORSMIN_MEDI": 0.0244,
+    "LANDAREA_MEDI": 0.1322, "LIVINGAPARTMENTS_MEDI": 0.0029, "LIVINGAREA_MEDI": 0.0019,
+    "NONLIVINGAPARTMENTS_MEDI": 0.5921, "NONLIVINGAREA_MEDI": 0.4354, "TOTALAREA_MODE": 0.0028,
+}  # fmt: skip
+
+#: Housing column -> (step of its grid, share of the non-zero values on the whole-step grid, share
+#: on the whole- or half-step grid); the rest are 4-decimal values between grid points. Floors come
+#: in 24ths, entrances in 29ths, elevators in 25ths (``_MODE``: ~24.8ths), non-living apartments in
+#: ~257ths; a ``_MEDI`` is sometimes the median of two (a half step), an ``_AVG`` a mean of several.
+HOUSING_GRID: dict[str, tuple[float, float, float]] = {
+    "FLOORSMAX_AVG": (1 / 24, 0.946, 0.969), "FLOORSMAX_MEDI": (1 / 24, 0.978, 1.0),
+    "FLOORSMAX_MODE": (1 / 24, 1.0, 1.0), "FLOORSMIN_AVG": (1 / 24, 0.953, 0.971),
+    "FLOORSMIN_MEDI": (1 / 24, 0.982, 1.0), "FLOORSMIN_MODE": (1 / 24, 1.0, 1.0),
+    "ENTRANCES_AVG": (1 / 29, 0.923, 0.957), "ENTRANCES_MEDI": (1 / 29, 0.965, 1.0),
+    "ENTRANCES_MODE": (1 / 29, 1.0, 1.0), "ELEVATORS_AVG": (0.04, 0.948, 0.969),
+    "ELEVATORS_MEDI": (0.04, 0.981, 1.0), "ELEVATORS_MODE": (0.04028, 1.0, 1.0),
+    "NONLIVINGAPARTMENTS_AVG": (0.00386, 0.856, 0.856),
+    "NONLIVINGAPARTMENTS_MEDI": (0.00388, 0.92, 0.92),
+    "NONLIVINGAPARTMENTS_MODE": (0.003889, 0.987, 0.987),
+}  # fmt: skip
+
+#: Counted housing statistics -> share of the rows with a value at 0, 1, 2... grid steps (real
+#: applicants, values rounded to the nearest whole step): a few levels hold most buildings (5- and
+#: 9-storey blocks), which percentiles interpolated between cannot reproduce.
+HOUSING_COUNT_LEVELS: dict[str, tuple[float, ...]] = {
+    "FLOORSMAX_AVG": (
+        0.0174, 0.0858, 0.0415, 0.048, 0.4016, 0.0169, 0.0174, 0.0074, 0.2196, 0.0632, 0.0057,
+        0.0196, 0.005, 0.012, 0.0038, 0.0141, 0.0119, 0.0024, 0.0012, 0.0006, 0.0003, 0.0018,
+        0.0006, 0.0006, 0.0013
+    ),
+    "FLOORSMAX_MEDI": (
+        0.0175, 0.0867, 0.0412, 0.0466, 0.4127, 0.0094, 0.0144, 0.0032, 0.2271, 0.0628, 0.0035,
+        0.0197, 0.0037, 0.0127, 0.003, 0.0142, 0.0131, 0.0022, 0.0011, 0.0006, 0.0003, 0.0018,
+        0.0006, 0.0007, 0.0014
+    ),
+    "FLOORSMAX_MODE": (
+        0.0201, 0.0911, 0.0409, 0.0435, 0.4238, 0.0092, 0.004, 0.0029, 0.2335, 0.058, 0.0018,
+        0.0202, 0.0013, 0.0129, 0.0025, 0.0135, 0.0132, 0.002, 0.0008, 0.0005, 0.0001, 0.0017,
+        0.0006, 0.0006, 0.0014
+    ),
+    "FLOORSMIN_AVG": (
+        0.0246, 0.1759, 0.0482, 0.0361, 0.0346, 0.3301, 0.0162, 0.0115, 0.0089, 0.1939, 0.046,
+        0.0033, 0.0198, 0.0031, 0.0114, 0.0038, 0.0131, 0.0125, 0.002, 0.0009, 0.0004, 0.0004,
+        0.0015, 0.0003, 0.0015
+    ),
+    "FLOORSMIN_MEDI": (
+        0.0248, 0.1794, 0.0468, 0.0355, 0.0322, 0.3379, 0.0108, 0.0094, 0.0052, 0.2, 0.0461, 0.0013,
+        0.0193, 0.0025, 0.0128, 0.0034, 0.0125, 0.0135, 0.0018, 0.0009, 0.0005, 0.0003, 0.0014,
+        0.0003, 0.0015
+    ),
+    "FLOORSMIN_MODE": (
+        0.0265, 0.1891, 0.0484, 0.031, 0.0313, 0.3443, 0.0079, 0.0045, 0.003, 0.2009, 0.0444,
+        0.0009, 0.0182, 0.0018, 0.013, 0.0023, 0.0127, 0.0139, 0.0014, 0.001, 0.0002, 0.0001,
+        0.0014, 0.0003, 0.0015
+    ),
+    "ENTRANCES_AVG": (
+        0.0015, 0.1003, 0.1597, 0.1354, 0.2438, 0.0749, 0.1369, 0.0321, 0.0536, 0.0145, 0.0158,
+        0.007, 0.0063, 0.0033, 0.0032, 0.0021, 0.0025, 0.0011, 0.0012, 0.0004, 0.0008, 0.0004,
+        0.0005, 0.0003, 0.0003, 0.0001, 0.0003, 0.0002, 0.0002, 0.0012
+    ),
+    "ENTRANCES_MEDI": (
+        0.0015, 0.1041, 0.162, 0.1316, 0.2458, 0.0701, 0.1393, 0.0304, 0.0539, 0.0144, 0.0156,
+        0.0069, 0.0063, 0.0033, 0.0032, 0.0022, 0.0025, 0.0011, 0.0012, 0.0004, 0.0008, 0.0004,
+        0.0005, 0.0003, 0.0003, 0.0001, 0.0003, 0.0002, 0.0002, 0.0012
+    ),
+    "ENTRANCES_MODE": (
+        0.0021, 0.1212, 0.1703, 0.1334, 0.2395, 0.0594, 0.134, 0.0275, 0.0535, 0.0137, 0.0149,
+        0.0064, 0.0062, 0.0031, 0.0033, 0.0021, 0.0025, 0.0011, 0.0012, 0.0004, 0.0008, 0.0004,
+        0.0005, 0.0003, 0.0003, 0.0001, 0.0003, 0.0002, 0.0002, 0.0012
+    ),
+    "ELEVATORS_AVG": (
+        0.5776, 0.0377, 0.0842, 0.0446, 0.0753, 0.0328, 0.0489, 0.0183, 0.0222, 0.0112, 0.0149,
+        0.0052, 0.0075, 0.0026, 0.0047, 0.002, 0.0034, 0.0008, 0.0016, 0.0003, 0.0012, 0.0005,
+        0.0007, 0.0001, 0.0007, 0.001
+    ),
+    "ELEVATORS_MEDI": (
+        0.586, 0.0332, 0.0848, 0.0415, 0.0769, 0.0305, 0.05, 0.0169, 0.023, 0.0101, 0.015, 0.005,
+        0.0079, 0.0023, 0.0047, 0.0021, 0.0035, 0.0007, 0.0016, 0.0003, 0.0012, 0.0005, 0.0007,
+        0.0001, 0.0007, 0.001
+    ),
+    "ELEVATORS_MODE": (
+        0.6016, 0.0338, 0.0829, 0.0405, 0.0743, 0.0284, 0.0475, 0.0157, 0.0214, 0.0096, 0.0137,
+        0.0042, 0.008, 0.0021, 0.0048, 0.0017, 0.0033, 0.0007, 0.0015, 0.0003, 0.0012, 0.0004,
+        0.0006, 0.0001, 0.0007, 0.001
+    ),
+}  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from credit_dashboard.data import schema
+from credit_dashboard.data import calibration, schema
 from credit_dashboard.data.draft import Draft
 from credit_dashboard.data.marginals import (
     draw_levels_tilted,
@@ -31,9 +31,6 @@ _SIZE_LOADING = {
     "LANDAREA": 0.18, "LIVINGAPARTMENTS": 0.80, "LIVINGAREA": 0.73, "NONLIVINGAPARTMENTS": 0.06,
     "NONLIVINGAREA": 0.32,
 }  # fmt: skip
-#: Statistics that count whole things (floors of 24, entrances of 29, elevators of 25): their
-#: ``_MODE`` sits on the grid.
-_GRID_STEP = {"FLOORSMAX": 1 / 24, "FLOORSMIN": 1 / 24, "ENTRANCES": 1 / 29, "ELEVATORS": 1 / 25}
 _SUFFIXES = ("AVG", "MODE", "MEDI")
 
 
@@ -56,21 +53,16 @@ def draw_housing(d: Draft) -> None:
             score = own + noise * d.rng.standard_normal(n)
             values = np.full(n, np.nan)
             if present.any():
-                values[present] = from_quantiles(
-                    ranks(score[present]), quantile_knots(column, d.split)
-                )
-            values = np.clip(values, 0.0, 1.0)
-            if suffix == "MODE" and base in _GRID_STEP:
-                values = snap(values, _GRID_STEP[base])
-            d.columns[column] = np.round(values, 4)
+                values[present] = _values(score[present], column, d.split)
+                if column in calibration.HOUSING_GRID:
+                    values[present] = _on_grid(d.rng, values[present], column)
+            d.columns[column] = np.round(np.clip(values, 0.0, 1.0), 4)
 
     present = _present(has_building, completeness, "TOTALAREA_MODE", block, d.split)
     total = np.full(n, np.nan)
     if present.any():
         score = 0.76 * size + 0.65 * d.rng.standard_normal(n)
-        total[present] = from_quantiles(
-            ranks(score[present]), quantile_knots("TOTALAREA_MODE", d.split)
-        )
+        total[present] = _values(score[present], "TOTALAREA_MODE", d.split)
     d.columns["TOTALAREA_MODE"] = np.round(np.clip(total, 0.0, 1.0), 4)
 
     for column in (
@@ -96,3 +88,37 @@ def _present(
 ) -> np.ndarray:
     extra = (missing_fraction(column, split) - block) / max(1.0 - block, 1e-9)
     return has_building & (completeness >= max(extra, 0.0))
+
+
+def _values(score: np.ndarray, column: str, split: str) -> np.ndarray:
+    """The column's values for the given scores, with the register's point masses.
+
+    Counted statistics take the real shares of each whole count (levels assigned by rank, so the
+    tallest buildings get the most floors). The others go through the percentiles, and their
+    lowest-ranked share ``HOUSING_ZERO_SHARE`` is exactly 0 (no elevator, no non-living area...),
+    a mass that interpolated percentiles would smear into small values. Either way the values are
+    monotone in the score, so the column keeps its association with the building and with default.
+    """
+    u = ranks(score)
+    if column in calibration.HOUSING_COUNT_LEVELS:
+        shares = np.asarray(calibration.HOUSING_COUNT_LEVELS[column])
+        counts = np.searchsorted(np.cumsum(shares) / shares.sum(), u, side="right")
+        return np.minimum(
+            counts.clip(0, len(shares) - 1) * calibration.HOUSING_GRID[column][0], 1.0
+        )
+    values = from_quantiles(u, quantile_knots(column, split))
+    values[u < calibration.HOUSING_ZERO_SHARE.get(column, 0.0)] = 0.0
+    return values
+
+
+def _on_grid(rng: np.random.Generator, values: np.ndarray, column: str) -> np.ndarray:
+    """Non-zero values on the column's grid in the real shares: on a whole step, on a half step
+    (a median of two buildings), or anywhere between (a mean of several). Zeros stay exact."""
+    step, whole, whole_or_half = calibration.HOUSING_GRID[column]
+    u = rng.random(len(values))
+    jitter = np.where(u < whole, 0.0, rng.choice([-0.5, 0.5], size=len(values)) * step)
+    between = u >= whole_or_half
+    jitter[between] = (rng.random(int(between.sum())) - 0.5) * step
+    # A non-zero value stays non-zero (at least one step): the zeros' share is set by the caller.
+    out = np.clip(np.maximum(snap(values, step), step) + jitter, 0.0, 1.0)
+    return np.where(values == 0.0, 0.0, out)
