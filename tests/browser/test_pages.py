@@ -116,6 +116,33 @@ def test_address_with_a_client_and_bad_ids(dash_duo, dashboard, screenshot) -> N
     assert dash_duo.get_logs() == []
 
 
+def test_back_and_forward_move_the_search_box_with_the_page(dash_duo, dashboard) -> None:
+    first, second = _applicant_ids(dashboard)[1:3]
+    _start(dash_duo, dashboard, f"/?client={first}")
+    _wait_for_client(dash_duo, first)
+    search = dash_duo.find_element("#client-search")
+    assert search.get_attribute("value") == first
+
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.BACKSPACE)
+    search.send_keys(second + Keys.ENTER)
+    _wait_for_client(dash_duo, second)
+    assert dash_duo.driver.current_url.endswith(f"/?client={second}")
+
+    # Back: the address, the page and the search box all return to the first client.
+    dash_duo.driver.back()
+    _wait_for_client(dash_duo, first)
+    dash_duo.wait_for_text_to_equal("#client-search", first, timeout=10)
+    assert dash_duo.driver.current_url.endswith(f"/?client={first}")
+    assert dash_duo.find_element("#client-search").get_attribute("value") == first
+
+    # Forward: and on to the second again.
+    dash_duo.driver.forward()
+    _wait_for_client(dash_duo, second)
+    dash_duo.wait_for_text_to_equal("#client-search", second, timeout=10)
+    assert dash_duo.get_logs() == []
+
+
 def test_analyst_and_model_pages(dash_duo, dashboard, screenshot) -> None:
     _start(dash_duo, dashboard, "/analyst")
     dash_duo.wait_for_contains_text("#drift-summary", "of the columns drifted", timeout=10)

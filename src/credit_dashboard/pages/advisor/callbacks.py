@@ -1,8 +1,9 @@
 """Advisor page callbacks: thin wrappers around plain functions the benchmark can call too.
 
-The flow: the search box writes ``?client=…`` into the address; the address sets the client store;
-the store drives the score, the explanation and the comparisons. So a shared link, the Back button
-and the search box all go one way, and an unknown or malformed id is handled in one place.
+The flow: the search box writes ``?client=…`` into the address and the client store; a change of
+address (Back/Forward) sets the store and puts its client back into the search box; the store drives
+the score, the explanation and the comparisons. So a shared link, the Back button and the search
+box always agree, and an unknown or malformed id is handled in one place.
 """
 
 from __future__ import annotations
@@ -182,25 +183,33 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         return [html.Option(value=i) for i in scoring.search_ids(text or "", SUGGESTION_LIMIT)]
 
     @app.callback(
-        Output("url", "search"),
+        Output(ids.ADDRESS, "search"),
+        Output(ids.CLIENT_STORE, "data"),
+        Output(ids.SEARCH_INPUT, "value"),
+        Input(ids.ADDRESS, "search"),
         Input(ids.SEARCH_INPUT, "n_submit"),
         Input(ids.SEARCH_BUTTON, "n_clicks"),
         Input(ids.SEARCH_INPUT, "value"),
         prevent_initial_call=True,
     )
-    def go_to_client(_submits: int | None, _clicks: int | None, text: str | None) -> str:
+    def sync_search_and_address(
+        search: str | None, _submits: int | None, _clicks: int | None, text: str | None
+    ) -> tuple:
+        # One callback both ways, because the address and the search box each update the other:
+        # Dash refuses a loop spread over two callbacks but allows one callback to list the same
+        # property as input and output (its own writes do not call it again). The page's own
+        # Location is used, not the app's: every input must exist whenever the address changes.
+        if ctx.triggered_id == ids.ADDRESS:
+            # The address changed (Back/Forward, a shared link): the box shows its client.
+            client = client_from_query(search)
+            return no_update, client, client or ""
         text = (text or "").strip()
-        typing = ctx.triggered_id == ids.SEARCH_INPUT
+        typing = f"{ids.SEARCH_INPUT}.value" in ctx.triggered_prop_ids
         # While typing, jump only once the text is exactly a known id (e.g. a picked suggestion).
         if typing and not (text.isdigit() and scoring.has_client(int(text))):
-            return no_update
-        return query_for(text) if text else ""
-
-    @app.callback(
-        Output(ids.CLIENT_STORE, "data"), Input("url", "search"), prevent_initial_call=True
-    )
-    def follow_address(search: str | None) -> str | None:
-        return client_from_query(search)
+            return no_update, no_update, no_update
+        # The store is set here too: a callback's own write to the address does not call it again.
+        return (query_for(text) if text else ""), (text or None), no_update
 
     @app.callback(
         Output(ids.MESSAGE, "children"),

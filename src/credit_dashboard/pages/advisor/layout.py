@@ -16,6 +16,9 @@ from credit_dashboard.services import AppServices
 
 #: The selected client id (text) or None: extension panels use it as a callback Input.
 CLIENT_STORE = "advisor-client-id"
+#: The page's own view of the address: it exists only with the page, so one callback can read and
+#: write ``?client=`` together with the search box (the app-wide ``url`` exists before the page).
+ADDRESS = "advisor-address"
 SEARCH_INPUT = "client-search"
 SUGGESTIONS = "client-suggestions"
 SEARCH_BUTTON = "client-go"
@@ -199,6 +202,7 @@ def layout(services: AppServices, client_id: str | None = None) -> html.Div:
     importance = services.card.get("global_importance", [])
     return html.Div(
         [
+            dcc.Location(id=ADDRESS, refresh="callback-nav"),
             dcc.Store(id=CLIENT_STORE, data=client_id),
             _search_card(services, client_id),
             html.Div(id=MESSAGE, role="status"),
