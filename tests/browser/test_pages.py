@@ -140,6 +140,17 @@ def test_back_and_forward_move_the_search_box_with_the_page(dash_duo, dashboard)
     dash_duo.driver.forward()
     _wait_for_client(dash_duo, second)
     dash_duo.wait_for_text_to_equal("#client-search", second, timeout=10)
+
+    # Enter on a malformed id goes there too and says why nothing is shown; Back recovers.
+    search = dash_duo.find_element("#client-search")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.BACKSPACE)
+    search.send_keys("abc" + Keys.ENTER)
+    dash_duo.wait_for_contains_text("#client-message", "digits only", timeout=10)
+    assert dash_duo.driver.current_url.endswith("/?client=abc")
+    dash_duo.driver.back()
+    _wait_for_client(dash_duo, second)
+    dash_duo.wait_for_text_to_equal("#client-search", second, timeout=10)
     assert dash_duo.get_logs() == []
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Dash, Input, Output, ctx, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from credit_dashboard.comparison import NumericSummary, client_category, to_display
 from credit_dashboard.explain import reading, top_contributions
@@ -190,10 +190,15 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         Input(ids.SEARCH_INPUT, "n_submit"),
         Input(ids.SEARCH_BUTTON, "n_clicks"),
         Input(ids.SEARCH_INPUT, "value"),
+        State(ids.CLIENT_STORE, "data"),
         prevent_initial_call=True,
     )
     def sync_search_and_address(
-        search: str | None, _submits: int | None, _clicks: int | None, text: str | None
+        search: str | None,
+        _submits: int | None,
+        _clicks: int | None,
+        text: str | None,
+        shown: str | None,
     ) -> tuple:
         # One callback both ways, because the address and the search box each update the other:
         # Dash refuses a loop spread over two callbacks but allows one callback to list the same
@@ -201,12 +206,21 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         # Location is used, not the app's: every input must exist whenever the address changes.
         if ctx.triggered_id == ids.ADDRESS:
             # The address changed (Back/Forward, a shared link): the box shows its client.
+            # The Location also reports the address once when the page mounts: the page already
+            # shows that client then, and setting the store again would redraw everything twice.
             client = client_from_query(search)
+            if client == shown:
+                return no_update, no_update, no_update
             return no_update, client, client or ""
         text = (text or "").strip()
-        typing = f"{ids.SEARCH_INPUT}.value" in ctx.triggered_prop_ids
+        # Enter and Show always go (an unknown id then gets its message); the last keystroke and
+        # Enter can arrive together, so "typing" means the value alone changed.
+        submitted = bool(
+            {f"{ids.SEARCH_INPUT}.n_submit", f"{ids.SEARCH_BUTTON}.n_clicks"}
+            & set(ctx.triggered_prop_ids)
+        )
         # While typing, jump only once the text is exactly a known id (e.g. a picked suggestion).
-        if typing and not (text.isdigit() and scoring.has_client(int(text))):
+        if not submitted and not (text.isdigit() and scoring.has_client(int(text))):
             return no_update, no_update, no_update
         # The store is set here too: a callback's own write to the address does not call it again.
         return (query_for(text) if text else ""), (text or None), no_update
