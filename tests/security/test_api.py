@@ -248,8 +248,8 @@ def test_hostile_ids_on_the_page_get_a_message(advisor, text: str) -> None:
     """The same ids typed in the search box or put in the page address (?client=...)."""
     deps = advisor.get("/_dash-dependencies").get_json()
     store = f"{ids.CLIENT_STORE}.data"
-    from_address = dash_body(f"{ids.CLIENT_STORE}.data", {"url.search": f"?client={quote(text)}"},
-                             "url.search", deps)
+    address = f"{ids.ADDRESS}.search"
+    from_address = dash_body(address, {address: f"?client={quote(text)}"}, address, deps)
     response = advisor.post("/_dash-update-component", json=from_address)
     assert response.status_code in (200, 204)
     body = dash_body(f"{ids.MESSAGE}.children", {store: text}, store, deps)
