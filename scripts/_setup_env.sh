@@ -23,7 +23,7 @@ have="$(cat "$STAMP" 2>/dev/null || true)"
 if [ "$want" != "$have" ]; then
     echo "==> installing the project and its dependencies into .venv (a few minutes the first time)"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[test,mlflow]"
     echo "$want" > "$STAMP"
 else
     echo "==> .venv is up to date"

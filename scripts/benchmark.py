@@ -169,12 +169,12 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
     from plotly.io.json import to_json_plotly
 
     from credit_dashboard.config import Settings
-    from credit_dashboard.pages.advisor.callbacks import (
+    from credit_dashboard.services.container import load_services
+    from credit_dashboard.web.pages.advisor.callbacks import (
         bivariate_figure,
         client_view,
         comparison_figure,
     )
-    from credit_dashboard.services import load_services
 
     services = load_services(
         Settings(data_dir=data_dir, artifacts_dir=artifacts_dir), background=False

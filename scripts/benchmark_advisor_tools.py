@@ -23,9 +23,9 @@ import pandas as pd
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
 from credit_dashboard.model.artifact import load_model
-from credit_dashboard.neighbours import NeighbourIndex
-from credit_dashboard.scoring import ScoringService
-from credit_dashboard.whatif import apply_edits, contribution_changes, threshold_crossing
+from credit_dashboard.services.neighbours import NeighbourIndex
+from credit_dashboard.services.scoring import ScoringService
+from credit_dashboard.services.whatif import apply_edits, contribution_changes, threshold_crossing
 
 
 def _summary(seconds: list[float]) -> dict[str, float]:

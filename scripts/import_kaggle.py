@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from credit_dashboard.data.loading import DataValidationError, ingest
+from credit_dashboard.storage.loading import DataValidationError, ingest
 
 
 def main(argv: list[str] | None = None) -> int:

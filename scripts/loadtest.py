@@ -37,13 +37,13 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from credit_dashboard import auth
 from credit_dashboard.config import APPLICANTS_TABLE, get_settings
-from credit_dashboard.pages.advisor import layout as ids
+from credit_dashboard.web import auth
+from credit_dashboard.web.pages.advisor import layout as ids
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-DEFAULT_APP = "credit_dashboard.app:server"
+DEFAULT_APP = "credit_dashboard.web.app:server"
 REQUEST_TIMEOUT_S = 30
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from credit_dashboard.data.generator import write_dataset
+from home_credit_synth.generator import write_dataset
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE, TRUE_PD_TABLE
-from credit_dashboard.data import schema
+from credit_dashboard.storage import schema
 
 
 def univariate_auc(values: pd.Series, target: pd.Series) -> float:

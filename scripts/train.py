@@ -20,9 +20,9 @@ from pathlib import Path
 # Imported first on purpose: it sets OpenMP's wait policy before LightGBM is loaded.
 import credit_dashboard.model  # noqa: F401
 from credit_dashboard.config import get_settings
-from credit_dashboard.data.loading import DataValidationError
 from credit_dashboard.model.artifact import ArtifactError
 from credit_dashboard.model.training import TrainConfig, TrainingInputError, train
+from credit_dashboard.storage.loading import DataValidationError
 
 
 class _HelpWithDefaults(

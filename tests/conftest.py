@@ -6,6 +6,7 @@ a size that keeps the whole suite within minutes on two cores.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,20 @@ SMALL_TEST_ROWS = 1500
 SEED = 7
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """dash_duo serves each app on the next port from 58050 in every process: two suites run at
+    once on one machine (developers, CI) would collide. Start each process on its own range."""
+    try:
+        from dash.testing.application_runners import BaseDashRunner
+    except ImportError:  # dash[testing] not installed: no browser tests either
+        return
+    BaseDashRunner._next_port = 20000 + (os.getpid() % 3000) * 10
+
+
 @pytest.fixture(scope="session")
 def small_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated data set with the full Kaggle schema, small enough for tests."""
-    from credit_dashboard.data.generator import write_dataset
+    from home_credit_synth.generator import write_dataset
 
     out = tmp_path_factory.mktemp("data")
     write_dataset(out, n_train=SMALL_TRAIN_ROWS, n_test=SMALL_TEST_ROWS, seed=SEED)

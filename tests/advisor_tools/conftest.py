@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.data.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY
 
 from .toy_model import ToyCreditModel
 

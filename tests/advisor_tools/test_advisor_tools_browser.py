@@ -19,8 +19,8 @@ TIMEOUT = 30
 
 @pytest.fixture
 def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path: Path, monkeypatch):
-    from credit_dashboard.app import create_app
-    from credit_dashboard.pages import advisor_tools
+    from credit_dashboard.web.app import create_app
+    from credit_dashboard.web.pages import advisor_tools
 
     monkeypatch.setenv("CREDIT_DECISIONS_DB", str(tmp_path / "decisions.sqlite3"))
     settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)
@@ -136,7 +136,7 @@ def test_recorded_decision_shows_in_the_history_after_reload(
 
 def _client_with_a_flip(services, applicants: pd.DataFrame) -> tuple[int, bool]:
     """A client whose decision flips along the panel's default search input, if there is one."""
-    from credit_dashboard.whatif import SEARCHABLE_INPUTS, threshold_crossing
+    from credit_dashboard.services.whatif import SEARCHABLE_INPUTS, threshold_crossing
 
     model = services.scoring.model
     column = next(c for c in services.extras["whatif_inputs"] if c in SEARCHABLE_INPUTS)

@@ -15,8 +15,8 @@ from credit_dashboard.config import APPLICANTS_TABLE, Settings
 
 @pytest.fixture(scope="module")
 def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
-    from credit_dashboard.app import create_app
-    from credit_dashboard.pages import advisor_tools
+    from credit_dashboard.web.app import create_app
+    from credit_dashboard.web.pages import advisor_tools
 
     db = tmp_path_factory.mktemp("decisions") / "decisions.sqlite3"
     with pytest.MonkeyPatch.context() as patch:
@@ -37,8 +37,8 @@ def client_id(small_data_dir: Path) -> int:
 
 
 def test_register_adds_three_panels_and_shared_objects(services) -> None:
-    from credit_dashboard.decisions import DecisionStore
-    from credit_dashboard.neighbours import NeighbourIndex
+    from credit_dashboard.services.neighbours import NeighbourIndex
+    from credit_dashboard.storage.decisions import DecisionStore
 
     assert len(services.advisor_panels) == 3
     assert isinstance(services.extras["neighbour_index"].get(timeout=120), NeighbourIndex)
@@ -61,8 +61,8 @@ def test_simulated_original_equals_the_page_score(services, client_id: int) -> N
 
 
 def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client_id: int) -> None:
-    from credit_dashboard.pages.advisor_tools.views import difference_text
-    from credit_dashboard.whatif import apply_edits, compare
+    from credit_dashboard.services.whatif import apply_edits, compare
+    from credit_dashboard.web.pages.advisor_tools.views import difference_text
 
     scoring = services.scoring
     row = scoring.applicant_row(client_id)
@@ -89,7 +89,7 @@ def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client
 
 
 def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
-    from credit_dashboard.whatif import SEARCHABLE_INPUTS, apply_edits, threshold_crossing
+    from credit_dashboard.services.whatif import SEARCHABLE_INPUTS, apply_edits, threshold_crossing
 
     model = services.scoring.model
     applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).head(300)
@@ -114,7 +114,7 @@ def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
 
 
 def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
-    from credit_dashboard.pages.advisor_tools.views import neighbours_view
+    from credit_dashboard.web.pages.advisor_tools.views import neighbours_view
 
     index = services.extras["neighbour_index"].get(timeout=120)
     answer = index.query(services.scoring.applicant_row(client_id), k=10)
@@ -147,7 +147,7 @@ def test_csv_export_route(tools_app, services, client_id: int) -> None:
 def test_decisions_are_recorded_under_the_signed_in_user(tools_app) -> None:
     from flask import g
 
-    from credit_dashboard.pages.advisor_tools.callbacks import LOCAL_USER, current_user
+    from credit_dashboard.web.pages.advisor_tools.callbacks import LOCAL_USER, current_user
 
     with tools_app.server.test_request_context("/"):
         assert current_user() == LOCAL_USER  # logins not installed in this app

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from credit_dashboard.config import Settings
-from credit_dashboard.decisions import (
+from credit_dashboard.storage.decisions import (
     EXPORT_COLUMNS,
     DecisionStore,
     DecisionStoreError,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
-from credit_dashboard.labels import feature_label
+from credit_dashboard.services.labels import feature_label
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +36,8 @@ return Array.from(document.querySelectorAll(selector))
 
 @pytest.fixture
 def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path: Path, monkeypatch):
-    from credit_dashboard.app import create_app
-    from credit_dashboard.pages import advisor_tools
+    from credit_dashboard.web.app import create_app
+    from credit_dashboard.web.pages import advisor_tools
 
     monkeypatch.setenv("CREDIT_DECISIONS_DB", str(tmp_path / "decisions.sqlite3"))
     settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)

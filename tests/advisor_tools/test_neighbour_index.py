@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.neighbours import FACT_COLUMNS, NeighbourIndex, SimilaritySpace
+from credit_dashboard.services.neighbours import FACT_COLUMNS, NeighbourIndex, SimilaritySpace
 
 from .conftest import synthetic_clients
 
@@ -105,7 +105,7 @@ def test_background_index_waits_for_history_and_reports_failures(
 ) -> None:
     import threading
 
-    from credit_dashboard.neighbours import BackgroundIndex
+    from credit_dashboard.services.neighbours import BackgroundIndex
 
     released = threading.Event()
 
@@ -146,7 +146,7 @@ def test_background_index_is_rebuilt_in_a_child_forked_before_it_was_ready(
     import multiprocessing
     import threading
 
-    from credit_dashboard.neighbours import BackgroundIndex
+    from credit_dashboard.services.neighbours import BackgroundIndex
 
     released = threading.Event()
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
-from credit_dashboard.neighbours import NeighbourIndex
-from credit_dashboard.whatif import EDITABLE_INPUTS, apply_edits, display_values
+from credit_dashboard.services.neighbours import NeighbourIndex
+from credit_dashboard.services.whatif import EDITABLE_INPUTS, apply_edits, display_values
 
 
 @pytest.fixture(scope="module")

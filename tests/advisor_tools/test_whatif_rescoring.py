@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.whatif import apply_edits, compare, score_row, threshold_crossing
+from credit_dashboard.services.whatif import apply_edits, compare, score_row, threshold_crossing
 
 from .toy_model import ToyCreditModel
 

@@ -7,8 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
-from credit_dashboard.whatif import (
+from credit_dashboard.services.whatif import (
     EDITABLE_INPUTS,
     apply_edits,
     choose_inputs,
@@ -16,6 +15,7 @@ from credit_dashboard.whatif import (
     display_values,
     parse_number,
 )
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_a_small_edit_of_years_employed_is_a_change(client: pd.DataFrame) -> Non
 
 def test_engineered_features_lend_importance_to_their_raw_inputs() -> None:
     from credit_dashboard.model.features import ENGINEERED_FEATURES
-    from credit_dashboard.whatif.inputs import _inputs_of
+    from credit_dashboard.services.whatif.inputs import _inputs_of
 
     expected = {
         "DAYS_EMPLOYED_ANOMALY": ("DAYS_EMPLOYED",),

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
 NUMERIC = (
     "EXT_SOURCE_2",

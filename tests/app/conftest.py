@@ -16,14 +16,14 @@ def app_settings(small_data_dir: Path, small_artifacts_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def services(app_settings: Settings):
-    from credit_dashboard.services import load_services
+    from credit_dashboard.services.container import load_services
 
     return load_services(app_settings, background=False)
 
 
 @pytest.fixture(scope="session")
 def dash_app(app_settings: Settings):
-    from credit_dashboard.app import create_app
+    from credit_dashboard.web.app import create_app
 
     # Only this part's pages: logins and API are tested by their own suites.
     return create_app(app_settings, extensions=[])

@@ -13,11 +13,11 @@ import plotly.graph_objects as go
 import pytest
 from dash import html
 
-from credit_dashboard.comparison import CategorySummary, NumericSummary
 from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE, Settings
-from credit_dashboard.data.schema import ID_COLUMN
-from credit_dashboard.pages.advisor import callbacks as advisor
-from credit_dashboard.services import StartupError, load_services
+from credit_dashboard.services.comparison import CategorySummary, NumericSummary
+from credit_dashboard.services.container import StartupError, load_services
+from credit_dashboard.storage.schema import ID_COLUMN
+from credit_dashboard.web.pages.advisor import callbacks as advisor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def _text(component) -> str:
 
 
 def test_importing_the_app_module_needs_no_artifacts() -> None:
-    import credit_dashboard.app as app_module
+    import credit_dashboard.web.app as app_module
 
     assert app_module._server is None
 
@@ -119,7 +119,7 @@ def test_pages_are_served(dash_app) -> None:
 
 
 def test_router_renders_each_page(dash_app, services) -> None:
-    from credit_dashboard.app import render_page
+    from credit_dashboard.web.app import render_page
 
     advisor_page = render_page(services, "/", "?client=123")
     assert _find(advisor_page, "advisor-client-id").data == "123"
@@ -131,7 +131,7 @@ def test_router_renders_each_page(dash_app, services) -> None:
 
 
 def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, small_artifacts_dir):
-    from credit_dashboard.pages.analyst.layout import layout
+    from credit_dashboard.web.pages.analyst.layout import layout
 
     for name in (MODEL_FILE, MODEL_CARD_FILE):
         shutil.copy(small_artifacts_dir / name, tmp_path / name)
@@ -141,7 +141,7 @@ def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, s
 
 
 def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
-    from credit_dashboard.pages.analyst.layout import drift_summary_block
+    from credit_dashboard.web.pages.analyst.layout import drift_summary_block
 
     summary = json.loads(services.settings.drift_summary_path.read_text())
     text = _text(drift_summary_block(summary))
@@ -151,7 +151,7 @@ def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
 
 
 def test_extensions_get_the_app_and_services(app_settings) -> None:
-    from credit_dashboard.app import create_app, render_page
+    from credit_dashboard.web.app import create_app, render_page
 
     seen = {}
 

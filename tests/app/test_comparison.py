@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.comparison import (
+from credit_dashboard.services.comparison import (
     MISSING_CATEGORY,
     CategorySummary,
     NumericSummary,
@@ -16,7 +16,7 @@ from credit_dashboard.comparison import (
     scatter_features,
     to_display,
 )
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from credit_dashboard.explain import (
+from credit_dashboard.services.explain import (
     Contribution,
     build_contributions,
     effect_words,

@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from credit_dashboard.comparison import CategorySummary, NumericSummary
-from credit_dashboard.explain import Contribution, top_contributions
 from credit_dashboard.figures import comparison as comparison_figures
 from credit_dashboard.figures import model_card, palette, score
+from credit_dashboard.services.comparison import CategorySummary, NumericSummary
+from credit_dashboard.services.explain import Contribution, top_contributions
 
 
 def _fig(function, *args, **kwargs) -> go.Figure:

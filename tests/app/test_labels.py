@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, TRAIN_COLUMNS
-from credit_dashboard.labels import display_scale, feature_label, format_value
 from credit_dashboard.model.features import ENGINEERED_FEATURES
+from credit_dashboard.services.labels import display_scale, feature_label, format_value
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, TRAIN_COLUMNS
 
 
 @pytest.mark.parametrize(

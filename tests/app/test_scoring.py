@@ -8,14 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from credit_dashboard.data.schema import ID_COLUMN
-from credit_dashboard.scoring import (
+from credit_dashboard.services.scoring import (
     GRANT,
     REFUSE,
     InvalidClientIdError,
     UnknownClientError,
     parse_client_id,
 )
+from credit_dashboard.storage.schema import ID_COLUMN
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_score_matches_the_model_and_the_explanation_adds_up(scoring) -> None:
 
 
 def test_values_are_what_the_client_has(scoring) -> None:
-    from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
+    from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
     applicants = scoring.applicants
     pensioner = int(applicants.loc[applicants["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY,
@@ -105,7 +105,7 @@ class _DictCache:
 
 
 def test_results_are_cached_by_model_version_and_id(services) -> None:
-    from credit_dashboard.scoring import ScoringService
+    from credit_dashboard.services.scoring import ScoringService
 
     cache = _DictCache()
     scoring = ScoringService(services.scoring.loaded_model, services.applicants, services.history,

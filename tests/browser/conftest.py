@@ -19,7 +19,7 @@ def browser_app_settings(small_data_dir: Path, small_artifacts_dir: Path) -> Set
 @pytest.fixture()
 def dashboard(browser_app_settings: Settings):
     """A fresh app per test (dash_duo serves one app per test); logins and API are left out."""
-    from credit_dashboard.app import create_app
+    from credit_dashboard.web.app import create_app
 
     return create_app(browser_app_settings, extensions=[])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from credit_dashboard.data.schema import ID_COLUMN
+from credit_dashboard.storage.schema import ID_COLUMN
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE, TRUE_PD_TABLE
-from credit_dashboard.data import schema
-from credit_dashboard.data.generator import generate
+from credit_dashboard.storage import schema
+from home_credit_synth.generator import generate
 
 # Kaggle's application_train.csv header, written out independently of the schema module.
 KAGGLE_TRAIN_COLUMNS = [

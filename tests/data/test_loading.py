@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
-from credit_dashboard.data import schema
-from credit_dashboard.data.generator import generate
-from credit_dashboard.data.loading import DataValidationError, ingest, read_table
+from credit_dashboard.storage import schema
+from credit_dashboard.storage.loading import DataValidationError, ingest, read_table
+from home_credit_synth.generator import generate
 
 
 def _load_script(name: str):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from credit_dashboard.data.generator import generate
-from credit_dashboard.data.schema import TARGET_COLUMN
 from credit_dashboard.model.calibration import PlattScaling
 from credit_dashboard.model.candidates import build_pipeline
 from credit_dashboard.model.estimator import CreditRiskModel
+from credit_dashboard.storage.schema import TARGET_COLUMN
+from home_credit_synth.generator import generate
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,9 @@ import pytest
 from scipy.special import logit
 
 from credit_dashboard.config import APPLICANTS_TABLE
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY
 from credit_dashboard.model.artifact import load_model
 from credit_dashboard.model.estimator import CreditRiskModel, Explanation
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, TARGET_COLUMN
 from credit_dashboard.model.features import ENGINEERED_FEATURES, FeatureEngineer
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, TARGET_COLUMN
 
 
 @pytest.fixture(scope="module")

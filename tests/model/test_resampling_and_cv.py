@@ -9,11 +9,11 @@ from imblearn.under_sampling import RandomUnderSampler
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from credit_dashboard.data.schema import TARGET_COLUMN
 from credit_dashboard.model.candidates import build_pipeline, candidate_grid, linear_encoder
 from credit_dashboard.model.crossval import cross_validate, summarise
 from credit_dashboard.model.features import FeatureEngineer
 from credit_dashboard.model.tuning import fit_until_classifier, tune_lightgbm
+from credit_dashboard.storage.schema import TARGET_COLUMN
 
 SEEN: list[pd.Index] = []
 

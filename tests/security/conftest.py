@@ -49,7 +49,7 @@ def write_users(path: Path, users: dict[str, str], api_keys: dict[str, str] | No
 @pytest.fixture()
 def guarded_app(small_data_dir: Path, small_artifacts_dir: Path, auth_env: Path, monkeypatch):
     """The real Dash app behind its logins, with one account: ``advisor`` / ``PASSWORD``."""
-    from credit_dashboard.app import create_app
+    from credit_dashboard.web.app import create_app
 
     write_users(auth_env, {"advisor": PASSWORD})
     monkeypatch.setenv("CREDIT_DECISIONS_DB", str(auth_env.parent / "decisions.sqlite3"))

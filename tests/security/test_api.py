@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
-from credit_dashboard.pages.advisor import layout as ids
+from credit_dashboard.web.pages.advisor import layout as ids
 
 from .conftest import PASSWORD, sign_in, write_users
 
@@ -28,9 +28,9 @@ KEY = {"X-API-Key": API_KEY}
 @pytest.fixture(scope="module")
 def app_env(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
     """The production app on the small data set, with logins on."""
-    from credit_dashboard.app import EXTENSIONS, create_app
+    from credit_dashboard.web.app import EXTENSIONS, create_app
 
-    assert EXTENSIONS[0] == "credit_dashboard.auth", "logins must guard what later extensions add"
+    assert EXTENSIONS[0] == "credit_dashboard.web.auth", "logins must guard later extensions"
     config = tmp_path_factory.mktemp("config")
     users_file = config / "users.json"
     write_users(users_file, {"advisor": PASSWORD}, {"batch": API_KEY})
@@ -145,8 +145,8 @@ def test_nothing_without_login(server, applicants, known_id, method, path) -> No
 
 def test_the_listed_data_routes_are_the_apps(server) -> None:
     """Keeps the list above honest: the routes that carry data still exist under those paths."""
-    from credit_dashboard.pages.advisor_tools.layout import EXPORT_PATH
-    from credit_dashboard.pages.analyst.routes import DRIFT_REPORT_URL
+    from credit_dashboard.web.pages.advisor_tools.layout import EXPORT_PATH
+    from credit_dashboard.web.pages.analyst.routes import DRIFT_REPORT_URL
 
     rules = {rule.rule for rule in server.url_map.iter_rules()}
     assert {EXPORT_PATH, DRIFT_REPORT_URL} <= rules
@@ -278,7 +278,7 @@ def test_a_record_scores_like_the_client_it_describes(server, scoring, applicant
 
 
 def test_a_record_without_optional_fields_is_scored(server, applicants, known_id) -> None:
-    from credit_dashboard.validation import REQUIRED_FIELDS
+    from credit_dashboard.services.validation import REQUIRED_FIELDS
 
     full = record_of(applicants, known_id)
     minimal = {k: v for k, v in full.items() if k in REQUIRED_FIELDS}
@@ -376,8 +376,8 @@ def test_logs_carry_ids_and_timings_but_no_client_data(server, applicants, known
 def test_a_tampered_model_stops_the_app_naming_the_file(
     small_data_dir: Path, small_artifacts_dir: Path, tmp_path: Path
 ) -> None:
-    from credit_dashboard.app import create_app
-    from credit_dashboard.services import StartupError
+    from credit_dashboard.services.container import StartupError
+    from credit_dashboard.web.app import create_app
 
     artifacts = tmp_path / "artifacts"
     shutil.copytree(small_artifacts_dir, artifacts)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, jsonify
 
-from credit_dashboard import auth
+from credit_dashboard.web import auth
 
 from .conftest import PASSWORD, form_token, sign_in, write_users
 
@@ -180,7 +180,7 @@ def test_repeated_failures_are_throttled(users: Path) -> None:
 def test_first_run_creates_a_private_account_and_shows_the_password_once(
     auth_env: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="credit_dashboard.auth")
+    caplog.set_level(logging.WARNING, logger="credit_dashboard.web.auth")
     make_app()
     shown = [r.getMessage() for r in caplog.records if "first run" in r.getMessage()]
     assert len(shown) == 1
@@ -216,7 +216,7 @@ def test_an_unreadable_users_file_stops_the_start_naming_it(auth_env: Path) -> N
 
 
 def test_an_unusable_config_dir_stops_the_start_naming_it(tmp_path: Path, monkeypatch) -> None:
-    from credit_dashboard.services import StartupError
+    from credit_dashboard.services.container import StartupError
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

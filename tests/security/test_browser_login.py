@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from credit_dashboard.data.schema import ID_COLUMN
+from credit_dashboard.storage.schema import ID_COLUMN
 
 from .conftest import PASSWORD
 

@@ -15,8 +15,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from credit_dashboard import auth
-from credit_dashboard.data.schema import ID_COLUMN
+from credit_dashboard.storage.schema import ID_COLUMN
+from credit_dashboard.web import auth
 
 from .conftest import PASSWORD, sign_in
 

@@ -1,4 +1,4 @@
-"""Hostile and malformed input meets ``credit_dashboard.validation`` before it meets the model."""
+"""Hostile and malformed input meets ``services.validation`` before it meets the model."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ import math
 import pandas as pd
 import pytest
 
-from credit_dashboard.data.schema import (
-    DAYS_EMPLOYED_ANOMALY,
-    ID_COLUMN,
-    TEST_COLUMNS,
-    pandas_dtype,
-)
-from credit_dashboard.validation import (
+from credit_dashboard.services.validation import (
     REQUIRED_FIELDS,
     ClientIdError,
     RecordValidationError,
     parse_client_id,
     validate_record,
+)
+from credit_dashboard.storage.schema import (
+    DAYS_EMPLOYED_ANOMALY,
+    ID_COLUMN,
+    TEST_COLUMNS,
+    pandas_dtype,
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from credit_dashboard.comparison import CategorySummary, NumericSummary
 from credit_dashboard.figures.palette import (
     CLIENT,
     NEUTRAL,
@@ -18,6 +17,7 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
+from credit_dashboard.services.comparison import CategorySummary, NumericSummary
 
 REPAID_NAME = "Repaid"
 DEFAULTED_NAME = "Defaulted"

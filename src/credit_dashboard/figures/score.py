@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from credit_dashboard.explain import TopContributions
 from credit_dashboard.figures.palette import (
     CLIENT,
     NEUTRAL,
@@ -20,7 +19,8 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
-from credit_dashboard.labels import feature_label
+from credit_dashboard.services.explain import TopContributions
+from credit_dashboard.services.labels import feature_label
 
 RISK_AXIS_TITLE = "Risk score (log-odds): bars to the right raise the risk"
 

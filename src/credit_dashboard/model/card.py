@@ -11,9 +11,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from credit_dashboard.config import TRUE_PD_TABLE
-from credit_dashboard.data.schema import ID_COLUMN
 from credit_dashboard.model.artifact import sha256_file
 from credit_dashboard.model.cost import COST_FN, COST_FP, cost_curve
+from credit_dashboard.storage.schema import ID_COLUMN
 
 LIBRARIES = (
     "numpy", "pandas", "scikit-learn", "lightgbm", "imbalanced-learn", "shap", "evidently",

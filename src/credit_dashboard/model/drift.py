@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from credit_dashboard.data.schema import CATEGORY_LEVELS, ID_COLUMN, TARGET_COLUMN
+from credit_dashboard.storage.schema import CATEGORY_LEVELS, ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
 

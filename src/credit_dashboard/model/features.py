@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from credit_dashboard.data.schema import DAYS_EMPLOYED_ANOMALY, ID_COLUMN, TARGET_COLUMN
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
 

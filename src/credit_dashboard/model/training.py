@@ -27,8 +27,6 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE
-from credit_dashboard.data.loading import read_table
-from credit_dashboard.data.schema import ID_COLUMN, TARGET_COLUMN
 from credit_dashboard.model import card as card_parts
 from credit_dashboard.model.artifact import ensure_writable, write_artifacts
 from credit_dashboard.model.calibration import PlattScaling, brier_score, reliability_table
@@ -41,6 +39,8 @@ from credit_dashboard.model.evaluation import curves, holdout_report
 from credit_dashboard.model.features import ENGINEERED_FEATURES
 from credit_dashboard.model.tracking import RunTracker, mlflow_requested
 from credit_dashboard.model.tuning import tune_lightgbm
+from credit_dashboard.storage.loading import read_table
+from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
 

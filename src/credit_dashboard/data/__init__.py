@@ -1,1 +1,0 @@
-"""Kaggle schema, the synthetic generator, and loading + validation of client tables."""

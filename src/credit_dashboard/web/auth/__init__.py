@@ -1,0 +1,44 @@
+"""Logins in front of every page, callback, asset, report and API call; headers; a request log.
+
+Client files are personal financial data, so the server refuses everything to an anonymous visitor
+except the sign-in page and ``/api/health``. Users, hashed passwords and hashed API keys live in a
+JSON file outside the repository (``CREDIT_USERS_FILE``, default
+``~/.config/credit-dashboard/users.json``), never in code. On the first run that file is created
+with one account, ``advisor``, whose random password is logged once at WARNING and never again.
+
+Environment:
+- ``CREDIT_USERS_FILE``: the users file (created 0600 on first run when missing).
+- ``CREDIT_SECRET_KEY``: the session signing key; otherwise ``secret_key`` beside the users file,
+  generated once (0600) so every gunicorn worker signs sessions alike.
+- ``CREDIT_COOKIE_SECURE=1``: mark the session cookie ``Secure`` (set it behind HTTPS).
+- ``CREDIT_SESSION_HOURS``: how long a sign-in lasts (default 8).
+- ``CREDIT_AUTH_DISABLED=1``: no logins, for local development only: refused at start-up unless
+  ``CREDIT_HOST`` is a loopback address, and requests from any other address get 403.
+
+Manage accounts with ``python -m credit_dashboard.web.auth add-user NAME`` / ``add-api-key NAME`` /
+``remove NAME``.
+
+One module per job: ``settings`` (the variables above), ``users`` (the users file: format, private
+creation, first-run account, hashing, API keys, change detection), ``sessions`` (signed sessions,
+CSRF tokens, the failed-login throttle), ``views`` (the sign-in and sign-out pages), ``headers``
+(security headers and the access log), ``guard`` (the before-request guard and ``register``) and
+``cli`` (the account commands). This module re-exports what the app, the scripts and the tests
+use, so the app still registers the extension as ``credit_dashboard.web.auth``.
+"""
+
+from __future__ import annotations
+
+from credit_dashboard.web.auth.cli import _main
+from credit_dashboard.web.auth.guard import API_KEY_HEADER, current_user, register
+from credit_dashboard.web.auth.sessions import MAX_FAILED_LOGINS
+from credit_dashboard.web.auth.users import add_api_key, add_user
+
+__all__ = [
+    "API_KEY_HEADER",
+    "MAX_FAILED_LOGINS",
+    "_main",
+    "add_api_key",
+    "add_user",
+    "current_user",
+    "register",
+]

@@ -1,0 +1,226 @@
+"""The users file: its format, private creation, the first-run account, hashing, API keys.
+
+Users, hashed passwords and hashed API keys live in a JSON file outside the repository, written
+0600 in a 0700 directory, all at once, so a reader never sees half a file and another account on
+the machine never sees the hashes. ``UserStore`` re-reads it when it changes, so accounts are
+managed (``add_user``, ``add_api_key``, ``remove``) without restarting the server.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from credit_dashboard.web.auth.settings import AuthSettings
+
+# The one logger name of all the logins, as before the split (why: see guard.py).
+log = logging.getLogger("credit_dashboard.web.auth")
+
+DEFAULT_USER = "advisor"
+ROLES = ("advisor", "analyst")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked for unknown user names too, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+# ------------------------------------------------------------------------------------ users file
+
+
+def _write_private(path: Path, text: str, *, replace: bool) -> bool:
+    """Write ``text`` to ``path`` with mode 0600, all at once.
+
+    ``replace=False`` creates the file only if it does not exist yet (False when another process
+    got there first): gunicorn workers start together and must not each mint a password.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mkstemp: mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)  # atomic create-if-absent, with the full content
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _read_users(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"users file {path} cannot be read as JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(section, {}), dict) for section in ("users", "api_keys")
+    ):
+        raise RuntimeError(
+            f"users file {path} must be an object with 'users' and 'api_keys' objects"
+        )
+    data.setdefault("users", {})
+    data.setdefault("api_keys", {})
+    return data
+
+
+def ensure_users_file(path: Path) -> str | None:
+    """Create the users file with the ``advisor`` account when missing.
+
+    Returns the new random password (the caller shows it once), or None if the file existed.
+    """
+    if path.exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    account = {"password_hash": generate_password_hash(password), "role": "advisor"}
+    users = {"users": {DEFAULT_USER: account}, "api_keys": {}}
+    created = _write_private(path, json.dumps(users, indent=2) + "\n", replace=False)
+    return password if created else None
+
+
+def load_or_create_secret_key(settings: AuthSettings) -> str:
+    """The session signing key: from the environment, or generated once beside the users file."""
+    if settings.secret_key:
+        return settings.secret_key
+    key_path = settings.users_file.parent / "secret_key"
+    _write_private(key_path, secrets.token_hex(32), replace=False)
+    return key_path.read_text(encoding="utf-8").strip()
+
+
+def _api_key_digest(key: str) -> str:
+    # API keys are 256-bit random tokens, so a fast hash is enough (unlike passwords) and keeps
+    # every API call cheap.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    #: Changes when the password hash changes, which signs out that user's open sessions.
+    stamp: str
+
+
+class UserStore:
+    """The users file, re-read when it changes so accounts are managed without a restart."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._signature: tuple[int, int, int] | None = None
+        self._data: dict[str, Any] = {"users": {}, "api_keys": {}}
+        self._refresh(strict=True)
+        if path.stat().st_mode & 0o077:
+            log.warning("users file %s is readable by other accounts: chmod 600 it", path)
+
+    def _refresh(self, strict: bool = False) -> None:
+        try:
+            info = self.path.stat()
+        except OSError as exc:
+            if strict:
+                raise RuntimeError(f"users file {self.path} is missing: {exc}") from exc
+            self._data = {"users": {}, "api_keys": {}}  # fail closed: nobody gets in
+            return
+        # The inode changes on every atomic rewrite, even within the clock's resolution.
+        signature = (info.st_mtime_ns, info.st_ino, info.st_size)
+        if signature == self._signature:
+            return
+        with self._lock:
+            try:
+                self._data = _read_users(self.path)
+            except RuntimeError:
+                if strict:
+                    raise
+                log.exception("users file changed and is unreadable: refusing all logins")
+                self._data = {"users": {}, "api_keys": {}}
+            self._signature = signature
+
+    def user(self, name: str) -> User | None:
+        self._refresh()
+        entry = self._data["users"].get(name)
+        if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):
+            return None
+        stamp = hashlib.sha256(entry["password_hash"].encode("utf-8")).hexdigest()[:16]
+        return User(name, str(entry.get("role", "advisor")), stamp)
+
+    def check_password(self, name: str, password: str) -> User | None:
+        """The user when the password matches; the same work is done for unknown names."""
+        self._refresh()
+        entry = self._data["users"].get(name)
+        stored = entry.get("password_hash") if isinstance(entry, dict) else None
+        stored = stored if isinstance(stored, str) else None
+        try:
+            ok = check_password_hash(stored or _dummy_hash(), password)
+        except ValueError:  # a hash written by hand in an unknown format
+            log.error("users file %s: the password hash of one account is malformed", self.path)
+            ok = False
+        return self.user(name) if ok and stored else None
+
+    def user_for_api_key(self, key: str) -> str | None:
+        """The name an API key belongs to; every stored key is compared, in constant time."""
+        self._refresh()
+        digest = _api_key_digest(key)
+        found = None
+        for name, entry in self._data["api_keys"].items():
+            stored = entry.get("sha256", "") if isinstance(entry, dict) else ""
+            if hmac.compare_digest(digest, str(stored)):
+                found = name
+        return found
+
+
+# ------------------------------------------------------------------------- managing accounts
+
+
+def _update_users(path: Path, change) -> None:
+    data = _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}
+    change(data)
+    _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
+
+
+def add_user(path: Path, name: str, role: str = "advisor") -> str:
+    """Add ``name`` (or reset its password) in the users file; returns the new random password."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    password = secrets.token_urlsafe(12)
+    account = {"password_hash": generate_password_hash(password), "role": role}
+    _update_users(path, lambda data: data["users"].__setitem__(name, account))
+    return password
+
+
+def add_api_key(path: Path, name: str) -> str:
+    """Create (or replace) the API key ``name``; returns the key, which is stored only hashed."""
+    key = "cd_" + secrets.token_urlsafe(32)
+    entry = {"sha256": _api_key_digest(key)}
+    _update_users(path, lambda data: data["api_keys"].__setitem__(name, entry))
+    return key
+
+
+def remove(path: Path, name: str) -> bool:
+    """Remove the user and the API key called ``name``; False when there was neither."""
+    found: list[object] = []
+
+    def drop(data: dict[str, Any]) -> None:
+        for section in ("users", "api_keys"):
+            if data[section].pop(name, None) is not None:
+                found.append(section)
+
+    _update_users(path, drop)
+    return bool(found)

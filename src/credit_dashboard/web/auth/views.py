@@ -1,0 +1,114 @@
+"""The sign-in and sign-out pages: self-contained HTML, CSRF-checked forms, safe redirects."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from flask import Blueprint, Response, make_response, redirect, request, session
+
+from credit_dashboard.web.auth.sessions import _Auth
+
+# The one logger name of all the logins, as before the split (why: see guard.py).
+log = logging.getLogger("credit_dashboard.web.auth")
+
+LOGIN_BODY_LIMIT = 8 * 1024
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Prêt à dépenser — {title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f4f6f8; margin: 0; }}
+main {{ max-width: 22rem; margin: 12vh auto; background: #fff; padding: 2rem;
+        border-radius: .5rem; box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
+h1 {{ font-size: 1.3rem; margin-top: 0; }}
+label {{ display: block; margin: .8rem 0 .3rem; }}
+input[type=text], input[type=password] {{ width: 100%; padding: .5rem; box-sizing: border-box; }}
+button {{ margin-top: 1.2rem; width: 100%; padding: .6rem; background: #1f4e79; color: #fff;
+          border: 0; border-radius: .3rem; font-size: 1rem; cursor: pointer; }}
+.error {{ color: #a40000; background: #fdecea; padding: .5rem; border-radius: .3rem; }}
+</style></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
+_PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _html(title: str, body: str, status: int = 200) -> Response:
+    """A self-contained page (inline style, no script), so signing in needs no other file."""
+    response = make_response(_PAGE.format(title=escape(title), body=body), status)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = _PAGE_CSP
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server: never ``//evil.example`` or ``https://...`` (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ch in target for ch in "\r\n\\") or len(target) > 512:
+        return "/"
+    return target
+
+
+def _login_form(auth: _Auth, next_path: str, error: str = "", status: int = 200):
+    message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    body = f"""{message}
+<form method="post" action="/login" autocomplete="on">
+<input type="hidden" name="csrf_token" value="{escape(auth.form_token())}">
+<input type="hidden" name="next" value="{escape(next_path)}">
+<label for="username">User name</label>
+<input type="text" id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>"""
+    return _html("Sign in", body, status)
+
+
+def _blueprint(auth: _Auth) -> Blueprint:
+    bp = Blueprint("auth", __name__)
+
+    @bp.route("/login", methods=["GET", "POST"])
+    def login():
+        next_path = _safe_next(request.values.get("next"))
+        if auth.settings.disabled:
+            return redirect(next_path)
+        if request.method == "GET":
+            if auth.signed_in_user() is not None:
+                return redirect(next_path)
+            return _login_form(auth, next_path)
+        request.max_content_length = LOGIN_BODY_LIMIT
+        address = request.remote_addr or "?"
+        if auth.throttle.blocked(address):
+            return _login_form(auth, next_path, "Too many failed attempts. Try again later.", 429)
+        if not auth.form_token_ok(request.form.get("csrf_token")):
+            return _login_form(auth, next_path, "The form expired. Please sign in again.", 400)
+        user = auth.store.check_password(  # type: ignore[union-attr]
+            request.form.get("username", ""), request.form.get("password", "")
+        )
+        if user is None:
+            auth.throttle.record_failure(address)
+            log.info("failed sign-in from %s", address)
+            return _login_form(auth, next_path, "Incorrect user name or password.", 401)
+        auth.throttle.reset(address)
+        session.clear()  # a fresh session: nothing from before the sign-in carries over
+        session.permanent = True
+        session.update(user=user.name, stamp=user.stamp)
+        log.info("user %s signed in", user.name)
+        return redirect(next_path)
+
+    @bp.route("/logout", methods=["GET", "POST"])
+    def logout():
+        if request.method == "POST" and auth.form_token_ok(request.form.get("csrf_token")):
+            session.clear()
+            return redirect("/login")
+        # A GET only asks: signing out by a plain link would let any site sign advisors out.
+        body = f"""<form method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="{escape(auth.form_token())}">
+<p>Sign out of the dashboard?</p><button type="submit">Sign out</button></form>"""
+        return _html("Sign out", body)
+
+    return bp

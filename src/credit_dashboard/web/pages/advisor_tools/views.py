@@ -1,0 +1,210 @@
+"""Answers of the advisor tools as components: the simulation, similar clients, decisions."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import dcc, html
+
+from credit_dashboard.figures.score import gauge, waterfall
+from credit_dashboard.services.explain import top_contributions
+from credit_dashboard.services.labels import feature_label, format_value, is_missing
+from credit_dashboard.services.neighbours import SimilarClients
+from credit_dashboard.services.scoring import ClientResult
+from credit_dashboard.services.whatif import (
+    EDITABLE_INPUTS,
+    ThresholdCrossing,
+    contribution_changes,
+)
+from credit_dashboard.storage.decisions import Decision
+from credit_dashboard.web.pages.advisor_tools.layout import WATERFALL_TOP
+
+_GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _decision_words(result: ClientResult) -> str:
+    icon = "✖ Refuse" if result.decision == "refuse" else "✔ Grant"
+    return f"{icon} · probability of default {result.default_probability:.1%}"
+
+
+def _waterfall(result: ClientResult) -> dict[str, Any]:
+    return waterfall(top_contributions(result.contributions, WATERFALL_TOP), result.base_value)
+
+
+def _on_one_axis(figures: list[dict[str, Any]]) -> None:
+    """Give the waterfalls the same log-odds range, so original and simulated read side by side."""
+    ends: list[float] = []
+    for figure in figures:
+        trace = figure["data"][0]
+        steps = [x for x, m in zip(trace["x"], trace["measure"], strict=True) if m == "relative"]
+        path = trace["base"] + np.cumsum([0.0, *steps])
+        ends += [float(path.min()), float(path.max())]
+    low, high = min(ends), max(ends)
+    pad = 0.08 * (high - low or 1.0)
+    for figure in figures:
+        axis = {**figure["layout"].get("xaxis", {}), "range": [low - pad, high + pad]}
+        figure["layout"]["xaxis"] = {**axis, "autorange": False}
+
+
+def _score_column(title: str, result: ClientResult, bars: dict[str, Any]) -> dbc.Col:
+    dial = gauge(result.default_probability, result.decision_threshold)
+    return dbc.Col(
+        [
+            html.H3(title, className="h6"),
+            html.Div(_decision_words(result), className=f"decision decision-{result.decision}"),
+            _sized_graph(dial),
+            _sized_graph(bars),
+        ],
+        lg=6,
+    )
+
+
+def _sized_graph(figure: Any) -> dcc.Graph:
+    """A graph as tall as its figure says (a fixed box would crop or overlap a long waterfall)."""
+    height = figure["layout"].get("height") or 450
+    return dcc.Graph(figure=figure, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def difference_text(original: ClientResult, simulated: ClientResult) -> str:
+    points = (simulated.default_probability - original.default_probability) * 100
+    direction = "up" if points > 0 else "down" if points < 0 else "unchanged"
+    change = f"{abs(points):.1f} points {direction}" if points else "unchanged"
+    if simulated.decision != original.decision:
+        verdict = f"the decision changes from {original.decision} to {simulated.decision}"
+    else:
+        verdict = f"the decision stays {original.decision}"
+    return f"Probability of default {change}; {verdict}."
+
+
+def _changes_table(original: ClientResult, simulated: ClientResult) -> html.Div:
+    table = contribution_changes(
+        {c.feature: c.contribution for c in original.contributions},
+        {c.feature: c.contribution for c in simulated.contributions},
+    )
+    if table.empty:
+        return html.Div()
+    rows = [
+        html.Tr(
+            [
+                html.Td(feature_label(r.feature)),
+                html.Td(f"{r.original:+.3f}"),
+                html.Td(f"{r.modified:+.3f}"),
+                html.Td(f"{r.change:+.3f} ({'more' if r.change > 0 else 'less'} risk)"),
+            ]
+        )
+        for r in table.itertuples()
+    ]
+    head = html.Thead(
+        html.Tr([html.Th("What moved"), html.Th("Before"), html.Th("After"), html.Th("Change")])
+    )
+    return html.Div(
+        [
+            html.H3("What moved the risk score (log-odds)", className="h6"),
+            dbc.Table([head, html.Tbody(rows)], size="sm", bordered=False, className="mb-0"),
+        ]
+    )
+
+
+def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div:
+    bars = [_waterfall(original), _waterfall(simulated)]
+    _on_one_axis(bars)
+    return html.Div(
+        [
+            dbc.Alert(
+                difference_text(original, simulated), color="info", id="at-whatif-difference"
+            ),
+            dbc.Row(
+                [
+                    _score_column("Original", original, bars[0]),
+                    _score_column("Simulated", simulated, bars[1]),
+                ]
+            ),
+            _changes_table(original, simulated),
+        ]
+    )
+
+
+def neighbours_view(answer: SimilarClients) -> html.Div:
+    table = answer.neighbours
+    defaults = answer.n_defaults
+    summary = (
+        f"{defaults} of these {answer.k} similar past clients defaulted "
+        f"({answer.default_rate:.0%}), against {answer.population_default_rate:.1%} of all past "
+        "clients."
+    )
+    columns = (
+        ("Client", lambda r: str(r.SK_ID_CURR)),
+        ("Outcome", lambda r: "✖ defaulted" if r.TARGET == 1 else "✔ repaid"),
+        ("Model probability", lambda r: "–" if math.isnan(r.default_probability)
+         else f"{r.default_probability:.1%}"),
+        ("Age", lambda r: f"{r.AGE_YEARS:.0f}"),
+        ("Years employed", lambda r: "not employed" if is_missing(r.YEARS_EMPLOYED)
+         else f"{r.YEARS_EMPLOYED:.1f}"),
+        ("Income", lambda r: format_value("AMT_INCOME_TOTAL", r.AMT_INCOME_TOTAL)),
+        ("Credit", lambda r: format_value("AMT_CREDIT", r.AMT_CREDIT)),
+        ("Annuity", lambda r: format_value("AMT_ANNUITY", r.AMT_ANNUITY)),
+        ("Contract", lambda r: format_value("NAME_CONTRACT_TYPE", r.NAME_CONTRACT_TYPE)),
+        ("Family status", lambda r: format_value("NAME_FAMILY_STATUS", r.NAME_FAMILY_STATUS)),
+        ("External score 3", lambda r: format_value("EXT_SOURCE_3", r.EXT_SOURCE_3)),
+    )
+    head = html.Thead(html.Tr([html.Th(name) for name, _ in columns]))
+    body = html.Tbody(
+        [html.Tr([html.Td(cell(r)) for _, cell in columns]) for r in table.itertuples()]
+    )
+    return html.Div(
+        [
+            html.P(summary, className="fw-bold", id="at-neighbours-summary"),
+            dbc.Table([head, body], size="sm", striped=True, responsive=True, className="mb-0"),
+        ]
+    )
+
+
+def history_view(decisions: list[Decision]) -> html.Div:
+    if not decisions:
+        return html.P("No decision recorded yet.", className="text-muted small")
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in ("When (UTC)", "Decision", "Model said", "By", "Reason")])
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(d.recorded_at.replace("T", " ")[:19]),
+                html.Td(d.decision + (" (against the model)" if d.against_model else "")),
+                html.Td(f"{d.model_decision} ({d.default_probability:.1%})"),
+                html.Td(d.user),
+                html.Td(d.reason or "–"),
+            ]
+        )
+        for d in decisions
+    ]
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-2", id="at-history-table")
+
+
+def crossing_view(found: ThresholdCrossing) -> html.P:
+    """The threshold search's answer in words, with a button to try the value."""
+    label = feature_label(found.column)
+    if not found.found:
+        return html.P(
+            f"{label}: the decision stays {found.original_decision} for every valid value between "
+            f"{_shown(found.column, found.low)} and {_shown(found.column, found.high)}.",
+            className="mb-0",
+        )
+    linked = "".join(
+        f" (with {feature_label(k).lower()} {_shown(k, v)})" for k, v in found.linked.items()
+    )
+    return html.P(
+        f"Now {found.original_decision} at {found.original_probability:.1%}. With "
+        f"{label.lower()} {_shown(found.column, found.value)}{linked}, the decision becomes "
+        f"{found.decision} ({found.probability:.1%}).",
+        className="mb-1",
+        id="at-flip-answer",
+    )
+
+
+def _shown(column: str, value: float) -> str:
+    if EDITABLE_INPUTS[column].kind == "years_employed":
+        return f"{value:.1f} years"
+    return f"{value:,.0f}"
