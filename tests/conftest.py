@@ -13,6 +13,10 @@ import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
 
+# The suite's assertions are written in English; tests of the French wording choose it themselves
+# (``credit_dashboard.i18n.use_language("fr")``, or a browser's language switch).
+os.environ.setdefault("CREDIT_LANGUAGE", "en")
+
 SMALL_TRAIN_ROWS = 6000
 SMALL_TEST_ROWS = 1500
 SEED = 7
@@ -57,3 +61,46 @@ def small_artifacts_dir(small_data_dir: Path, tmp_path_factory: pytest.TempPathF
         )
     )
     return out
+
+
+#: axe-core, the accessibility engine, installed from npm by scripts/test.sh.
+AXE_JS = Path(
+    os.environ.get(
+        "CREDIT_AXE_JS",
+        Path(__file__).resolve().parents[1] / ".cache/axe/node_modules/axe-core/axe.min.js",
+    )
+)
+#: WCAG 2.1 levels A and AA, as the accessibility requirement says.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture()
+def axe_violations(dash_duo):
+    """``axe_violations()`` runs axe-core on the page shown now and returns its violations as
+    readable lines (rule, impact, the first nodes); an empty list means the page passes."""
+    if not AXE_JS.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is missing ({AXE_JS}): scripts/test.sh installs it with npm")
+        pytest.skip(f"axe-core not installed at {AXE_JS} (bash scripts/test.sh installs it)")
+    source = AXE_JS.read_text(encoding="utf-8")
+
+    def run() -> list[str]:
+        driver = dash_duo.driver
+        driver.execute_script(source)
+        result = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+            ".then(r => done(r.violations)).catch(e => done([{id: 'axe-error', "
+            "impact: String(e), nodes: []}]));",
+            AXE_TAGS,
+        )
+        lines = []
+        for violation in result:
+            targets = [" ".join(map(str, n.get("target", []))) for n in violation["nodes"][:5]]
+            lines.append(
+                f"{violation['id']} ({violation.get('impact')}, {len(violation['nodes'])} nodes): "
+                + "; ".join(targets)
+            )
+        return lines
+
+    return run

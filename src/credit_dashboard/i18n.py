@@ -86,6 +86,12 @@ def lazy_gettext(message: str) -> support.LazyProxy:
     return support.LazyProxy(gettext, message, enable_cache=False)
 
 
+def N_(message: str) -> str:
+    """Marks a text for the catalogue without translating it now (tables built at import time);
+    translate it where it is shown, with ``_(text)``."""
+    return message
+
+
 _ = gettext
 
 

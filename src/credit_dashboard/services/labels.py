@@ -14,102 +14,104 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from credit_dashboard.i18n import N_, current_language, format_number, ngettext
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.model.features import ENGINEERED_FEATURES
 from credit_dashboard.storage.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
 
 #: Hand-written labels for the columns an advisor meets most (the model's usual top features and the
 #: profile card). Everything else falls back to :func:`_automatic_label`.
 LABELS: dict[str, str] = {
-    "EXT_SOURCE_1": "External score 1",
-    "EXT_SOURCE_2": "External score 2",
-    "EXT_SOURCE_3": "External score 3",
-    "DAYS_BIRTH": "Age",
-    "DAYS_EMPLOYED": "Years employed",
-    "DAYS_REGISTRATION": "Registration changed",
-    "DAYS_ID_PUBLISH": "Identity document changed",
-    "DAYS_LAST_PHONE_CHANGE": "Phone changed",
-    "AMT_INCOME_TOTAL": "Income",
-    "AMT_CREDIT": "Credit amount",
-    "AMT_ANNUITY": "Annuity",
-    "AMT_GOODS_PRICE": "Goods price",
-    "CNT_CHILDREN": "Number of children",
-    "CNT_FAM_MEMBERS": "Family size",
-    "CODE_GENDER": "Gender",
-    "FLAG_OWN_CAR": "Owns a car",
-    "FLAG_OWN_REALTY": "Owns real estate",
-    "OWN_CAR_AGE": "Age of car",
-    "NAME_CONTRACT_TYPE": "Contract type",
-    "NAME_TYPE_SUITE": "Accompanied by",
-    "NAME_INCOME_TYPE": "Income type",
-    "NAME_EDUCATION_TYPE": "Education",
-    "NAME_FAMILY_STATUS": "Family status",
-    "NAME_HOUSING_TYPE": "Housing",
-    "OCCUPATION_TYPE": "Occupation",
-    "ORGANIZATION_TYPE": "Employer type",
-    "REGION_POPULATION_RELATIVE": "Region population (relative)",
-    "REGION_RATING_CLIENT": "Region rating",
-    "REGION_RATING_CLIENT_W_CITY": "Region rating (with city)",
-    "WEEKDAY_APPR_PROCESS_START": "Application weekday",
-    "HOUR_APPR_PROCESS_START": "Application hour",
-    "FLAG_MOBIL": "Gave a mobile phone",
-    "FLAG_EMP_PHONE": "Gave a work phone",
-    "FLAG_WORK_PHONE": "Gave a home phone",
-    "FLAG_CONT_MOBILE": "Mobile phone reachable",
-    "FLAG_PHONE": "Gave a landline",
-    "FLAG_EMAIL": "Gave an e-mail",
-    "REG_REGION_NOT_LIVE_REGION": "Lives outside registered region",
-    "REG_REGION_NOT_WORK_REGION": "Works outside registered region",
-    "LIVE_REGION_NOT_WORK_REGION": "Works outside home region",
-    "REG_CITY_NOT_LIVE_CITY": "Lives outside registered city",
-    "REG_CITY_NOT_WORK_CITY": "Works outside registered city",
-    "LIVE_CITY_NOT_WORK_CITY": "Works outside home city",
-    "OBS_30_CNT_SOCIAL_CIRCLE": "Social circle: contacts 30+ days overdue",
-    "DEF_30_CNT_SOCIAL_CIRCLE": "Social circle: defaults 30+ days overdue",
-    "OBS_60_CNT_SOCIAL_CIRCLE": "Social circle: contacts 60+ days overdue",
-    "DEF_60_CNT_SOCIAL_CIRCLE": "Social circle: defaults 60+ days overdue",
-    "TOTALAREA_MODE": "Building total area",
-    "FONDKAPREMONT_MODE": "Building repair fund",
-    "HOUSETYPE_MODE": "Building type",
-    "WALLSMATERIAL_MODE": "Wall material",
-    "EMERGENCYSTATE_MODE": "Building in emergency state",
+    "EXT_SOURCE_1": N_("External score 1"),
+    "EXT_SOURCE_2": N_("External score 2"),
+    "EXT_SOURCE_3": N_("External score 3"),
+    "DAYS_BIRTH": N_("Age"),
+    "DAYS_EMPLOYED": N_("Years employed"),
+    "DAYS_REGISTRATION": N_("Registration changed"),
+    "DAYS_ID_PUBLISH": N_("Identity document changed"),
+    "DAYS_LAST_PHONE_CHANGE": N_("Phone changed"),
+    "AMT_INCOME_TOTAL": N_("Income"),
+    "AMT_CREDIT": N_("Credit amount"),
+    "AMT_ANNUITY": N_("Annuity"),
+    "AMT_GOODS_PRICE": N_("Goods price"),
+    "CNT_CHILDREN": N_("Number of children"),
+    "CNT_FAM_MEMBERS": N_("Family size"),
+    "CODE_GENDER": N_("Gender"),
+    "FLAG_OWN_CAR": N_("Owns a car"),
+    "FLAG_OWN_REALTY": N_("Owns real estate"),
+    "OWN_CAR_AGE": N_("Age of car"),
+    "NAME_CONTRACT_TYPE": N_("Contract type"),
+    "NAME_TYPE_SUITE": N_("Accompanied by"),
+    "NAME_INCOME_TYPE": N_("Income type"),
+    "NAME_EDUCATION_TYPE": N_("Education"),
+    "NAME_FAMILY_STATUS": N_("Family status"),
+    "NAME_HOUSING_TYPE": N_("Housing"),
+    "OCCUPATION_TYPE": N_("Occupation"),
+    "ORGANIZATION_TYPE": N_("Employer type"),
+    "REGION_POPULATION_RELATIVE": N_("Region population (relative)"),
+    "REGION_RATING_CLIENT": N_("Region rating"),
+    "REGION_RATING_CLIENT_W_CITY": N_("Region rating (with city)"),
+    "WEEKDAY_APPR_PROCESS_START": N_("Application weekday"),
+    "HOUR_APPR_PROCESS_START": N_("Application hour"),
+    "FLAG_MOBIL": N_("Gave a mobile phone"),
+    "FLAG_EMP_PHONE": N_("Gave a work phone"),
+    "FLAG_WORK_PHONE": N_("Gave a home phone"),
+    "FLAG_CONT_MOBILE": N_("Mobile phone reachable"),
+    "FLAG_PHONE": N_("Gave a landline"),
+    "FLAG_EMAIL": N_("Gave an e-mail"),
+    "REG_REGION_NOT_LIVE_REGION": N_("Lives outside registered region"),
+    "REG_REGION_NOT_WORK_REGION": N_("Works outside registered region"),
+    "LIVE_REGION_NOT_WORK_REGION": N_("Works outside home region"),
+    "REG_CITY_NOT_LIVE_CITY": N_("Lives outside registered city"),
+    "REG_CITY_NOT_WORK_CITY": N_("Works outside registered city"),
+    "LIVE_CITY_NOT_WORK_CITY": N_("Works outside home city"),
+    "OBS_30_CNT_SOCIAL_CIRCLE": N_("Social circle: contacts 30+ days overdue"),
+    "DEF_30_CNT_SOCIAL_CIRCLE": N_("Social circle: defaults 30+ days overdue"),
+    "OBS_60_CNT_SOCIAL_CIRCLE": N_("Social circle: contacts 60+ days overdue"),
+    "DEF_60_CNT_SOCIAL_CIRCLE": N_("Social circle: defaults 60+ days overdue"),
+    "TOTALAREA_MODE": N_("Building total area"),
+    "FONDKAPREMONT_MODE": N_("Building repair fund"),
+    "HOUSETYPE_MODE": N_("Building type"),
+    "WALLSMATERIAL_MODE": N_("Wall material"),
+    "EMERGENCYSTATE_MODE": N_("Building in emergency state"),
     # Engineered features whose description in model.features is too long for a chart axis.
-    "DAYS_EMPLOYED_ANOMALY": "Not employed (pensioner or other)",
-    "EMPLOYED_AGE_RATIO": "Share of life in the current job",
-    "PAYMENT_RATE": "Annuity / credit amount",
-    "EXT_SOURCE_STD": "Spread of the external scores",
+    "DAYS_EMPLOYED_ANOMALY": N_("Not employed (pensioner or other)"),
+    "EMPLOYED_AGE_RATIO": N_("Share of life in the current job"),
+    "PAYMENT_RATE": N_("Annuity / credit amount"),
+    "EXT_SOURCE_STD": N_("Spread of the external scores"),
 }
 
 # Words of Kaggle's column names in plain language, for the automatic labels.
 _WORDS: dict[str, str] = {
-    "AMT": "amount",
-    "CNT": "number of",
-    "AVG": "(average)",
-    "MODE": "(mode)",
-    "MEDI": "(median)",
-    "APARTMENTS": "apartments",
-    "BASEMENTAREA": "basement area",
-    "YEARS": "years",
-    "BEGINEXPLUATATION": "since first use",
-    "BUILD": "since built",
-    "COMMONAREA": "common area",
-    "ELEVATORS": "elevators",
-    "ENTRANCES": "entrances",
-    "FLOORSMAX": "floors (max)",
-    "FLOORSMIN": "floors (min)",
-    "LANDAREA": "land area",
-    "LIVINGAPARTMENTS": "living apartments",
-    "LIVINGAREA": "living area",
-    "NONLIVINGAPARTMENTS": "non-living apartments",
-    "NONLIVINGAREA": "non-living area",
+    "AMT": N_("amount"),
+    "CNT": N_("number of"),
+    "AVG": N_("(average)"),
+    "MODE": N_("(mode)"),
+    "MEDI": N_("(median)"),
+    "APARTMENTS": N_("apartments"),
+    "BASEMENTAREA": N_("basement area"),
+    "YEARS": N_("years"),
+    "BEGINEXPLUATATION": N_("since first use"),
+    "BUILD": N_("since built"),
+    "COMMONAREA": N_("common area"),
+    "ELEVATORS": N_("elevators"),
+    "ENTRANCES": N_("entrances"),
+    "FLOORSMAX": N_("floors (max)"),
+    "FLOORSMIN": N_("floors (min)"),
+    "LANDAREA": N_("land area"),
+    "LIVINGAPARTMENTS": N_("living apartments"),
+    "LIVINGAREA": N_("living area"),
+    "NONLIVINGAPARTMENTS": N_("non-living apartments"),
+    "NONLIVINGAREA": N_("non-living area"),
 }
 
 _BUREAU_PERIODS = {
-    "HOUR": "the last hour",
-    "DAY": "the last day",
-    "WEEK": "the last week",
-    "MON": "the last month",
-    "QRT": "the last quarter",
-    "YEAR": "the last year",
+    "HOUR": N_("the last hour"),
+    "DAY": N_("the last day"),
+    "WEEK": N_("the last week"),
+    "MON": N_("the last month"),
+    "QRT": N_("the last quarter"),
+    "YEAR": N_("the last year"),
 }
 
 #: Columns that count days before the application (negative in Kaggle), shown in years.
@@ -123,34 +125,48 @@ DAYS_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
-_YES_NO_TEXT = {"Y": "yes", "N": "no", "Yes": "yes", "No": "no"}
-_GENDER_TEXT = {"F": "woman", "M": "man", "XNA": "not given"}
+_YES_NO_TEXT = {"Y": N_("yes"), "N": N_("no"), "Yes": N_("yes"), "No": N_("no")}
+_GENDER_TEXT = {"F": N_("woman"), "M": N_("man"), "XNA": N_("not given")}
 
 
 def _automatic_label(name: str) -> str:
     """A readable label built from the words of a Kaggle column name."""
     match = re.fullmatch(r"FLAG_DOCUMENT_(\d+)", name)
     if match:
-        return f"Provided document {match.group(1)}"
+        return _("Provided document {number}").format(number=match.group(1))
     match = re.fullmatch(r"AMT_REQ_CREDIT_BUREAU_(\w+)", name)
     if match and match.group(1) in _BUREAU_PERIODS:
-        return f"Credit bureau enquiries in {_BUREAU_PERIODS[match.group(1)]}"
+        return _("Credit bureau enquiries in {period}").format(
+            period=_(_BUREAU_PERIODS[match.group(1)])
+        )
     match = re.fullmatch(r"EXT_SOURCE_(\d+)", name)
     if match:
-        return f"External score {match.group(1)}"
-    words = [_WORDS.get(part, part.lower()) for part in name.split("_") if part]
+        return _("External score {number}").format(number=match.group(1))
+    words = [_(_WORDS[part]) if part in _WORDS else part.lower() for part in name.split("_")
+             if part]
     text = " ".join(words)
     return text[:1].upper() + text[1:] if text else name
 
 
-@cache
 def feature_label(name: str) -> str:
-    """The plain-language label of a raw Kaggle column or an engineered feature."""
+    """The plain-language label of a raw Kaggle column or an engineered feature, in the current
+    language."""
+    return _feature_label(name, current_language())
+
+
+@cache
+def _feature_label(name: str, language: str) -> str:
+    # ``language`` is part of the cache key: the same column has one label per language.
     if name in LABELS:
-        return LABELS[name]
+        return _(LABELS[name])
     if name in ENGINEERED_FEATURES:
-        return ENGINEERED_FEATURES[name]
+        return _(ENGINEERED_FEATURES[name])
     return _automatic_label(name)
+
+
+def category_text(value: str) -> str:
+    """A category level of Kaggle's (``Cash loans``, ``Working``) in the current language."""
+    return _(value)
 
 
 def is_missing(value: object) -> bool:
@@ -170,48 +186,64 @@ def _years(days: float) -> float:
 def _plain_number(value: float) -> str:
     """Integers with thousands separators; other numbers with three significant digits."""
     if float(value).is_integer() and abs(value) >= 1:
-        return f"{value:,.0f}"
+        return format_number(value)
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+        return format_number(value)
+    if value == 0:
+        return format_number(0)
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return format_number(float(f"{value:.3g}"), digits=digits).rstrip("0").rstrip(",.") or "0"
+
+
+def _years_text(years: float, digits: int = 1) -> str:
+    shown = round(years, digits)
+    # "1 year" but "1.0 years": only a whole one is singular.
+    return ngettext("{n} year", "{n} years", 1 if digits == 0 and shown == 1 else 2).format(
+        n=format_number(shown, digits)
+    )
 
 
 def format_value(name: str, value: object) -> str:
     """The value of ``name`` written the way an advisor says it ("42 years", "135,000", "yes")."""
     if is_missing(value):
-        return "not known"
+        return _("not known")
     if isinstance(value, str):
         if name == "CODE_GENDER":
-            return _GENDER_TEXT.get(value, value)
+            return _(_GENDER_TEXT[value]) if value in _GENDER_TEXT else value
         if name in {"FLAG_OWN_CAR", "FLAG_OWN_REALTY", "EMERGENCYSTATE_MODE"}:
-            return _YES_NO_TEXT.get(value, value)
+            return _(_YES_NO_TEXT[value]) if value in _YES_NO_TEXT else value
         if name == "WEEKDAY_APPR_PROCESS_START":
-            return value.capitalize()  # Kaggle writes TUESDAY
-        return value
+            return _(value.capitalize())  # Kaggle writes TUESDAY
+        return category_text(value)
     number = float(value)  # type: ignore[arg-type]
     if name == "DAYS_EMPLOYED" and number == DAYS_EMPLOYED_ANOMALY:
-        return "pensioner / not employed"
+        return _("pensioner / not employed")
     if name == "DAYS_BIRTH":
-        return f"{math.floor(_years(number))} years"
+        return _years_text(math.floor(_years(number)), digits=0)
     if name in DAYS_COLUMNS:
         years = _years(number)
         if name == "DAYS_EMPLOYED":
-            return f"{years:.1f} years"
-        return f"{years:.1f} years ago" if years >= 1 else f"{abs(number):.0f} days ago"
+            return _years_text(years)
+        if years >= 1:
+            return _("{years} ago").format(years=_years_text(years))
+        days = round(abs(number))
+        return ngettext("{n} day ago", "{n} days ago", days).format(n=format_number(days))
     if name.startswith("AMT_REQ_CREDIT_BUREAU_") or name.startswith("CNT_") or (
         "SOCIAL_CIRCLE" in name
     ):
-        return f"{number:,.0f}"
+        return format_number(number)
     if name.startswith("AMT_"):
-        return f"{number:,.0f}"
+        return format_number(number)
     if name == "OWN_CAR_AGE":
-        return f"{number:.0f} years"
+        return _years_text(number, digits=0)
     if name == "HOUR_APPR_PROCESS_START":
-        return f"{number:.0f} h"
+        return _("{hour} h").format(hour=format_number(number))
     if is_flag(name):
-        return "yes" if number == 1 else "no" if number == 0 else _plain_number(number)
+        if number in (0, 1):
+            return _("yes") if number == 1 else _("no")
+        return _plain_number(number)
     if name.startswith("EXT_SOURCE_"):
-        return f"{number:.2f}"
+        return format_number(number, digits=2)
     return _plain_number(number)
 
 
@@ -233,7 +265,7 @@ def display_scale(name: str) -> tuple[Callable[[float], float], str]:
     """
     label = feature_label(name)
     if name in DAYS_COLUMNS:
-        unit = "years" if name in {"DAYS_BIRTH", "DAYS_EMPLOYED"} else "years ago"
+        unit = _("years") if name in {"DAYS_BIRTH", "DAYS_EMPLOYED"} else _("years ago")
         return _years, label if unit in label.lower() else f"{label} ({unit})"
     return _identity, label
 

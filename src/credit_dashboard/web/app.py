@@ -38,6 +38,7 @@ from dash import Input, Output, State, dcc, html
 
 from credit_dashboard.config import Settings, get_settings
 from credit_dashboard.services.container import AppServices, StartupError, load_services
+from credit_dashboard.web import language
 from credit_dashboard.web.cache import init_cache
 from credit_dashboard.web.pages.advisor import callbacks as advisor_callbacks
 from credit_dashboard.web.pages.advisor import layout as advisor_layout
@@ -162,6 +163,7 @@ def create_app(
         serve_locally=True,
         suppress_callback_exceptions=True,
     )
+    language.register(app)
     cache = init_cache(app.server, settings)
     services = load_services(settings, cache=cache)
     app.server.config["CREDIT_SERVICES"] = services
