@@ -17,11 +17,14 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
+from credit_dashboard.i18n import N_, format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.comparison import CategorySummary, NumericSummary
 
-REPAID_NAME = "Repaid"
-DEFAULTED_NAME = "Defaulted"
-CLIENT_NAME = "This client"
+# Marked for the catalogue; translated where drawn (a figure is built per request, per language).
+REPAID_NAME = N_("Repaid")
+DEFAULTED_NAME = N_("Defaulted")
+CLIENT_NAME = N_("This client")
 
 
 def _is_known(value: float | None) -> bool:
@@ -42,10 +45,12 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
             "x": centres,
             "y": np.round(shares, 3),
             "width": width,
-            "name": f"{name} ({count:,} clients)",
+            "name": _("{group} ({count} clients)").format(group=_(name),
+                                                           count=format_number(count)),
             "marker": {"color": colour},
             "opacity": 0.6,
-            "hovertemplate": f"{name}: %{{y:.1f}} % of them<extra></extra>",
+            "hovertemplate": _("{group}: %{{y:.1f}} % of them").format(group=_(name))
+            + "<extra></extra>",
         }
         for name, shares, colour, count in (
             (REPAID_NAME, summary.share_repaid, SAFE, summary.n_repaid),
@@ -57,10 +62,10 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
         low, high = float(summary.edges[0]), float(summary.edges[-1])
         shown = min(max(float(client_value), low), high)  # type: ignore[arg-type]
         shapes.append(vertical_line(shown, width=3))
-        annotation = note(f"{CLIENT_NAME}: {client_text}", x=shown, xref="x", yanchor="bottom",
-                          bgcolor="rgba(255,255,255,0.8)")
+        annotation = note(f"{_(CLIENT_NAME)}: {client_text}", x=shown, xref="x",
+                          yanchor="bottom", bgcolor="rgba(255,255,255,0.8)")
     else:
-        annotation = note(f"{CLIENT_NAME}: {client_text}", yanchor="bottom")
+        annotation = note(f"{_(CLIENT_NAME)}: {client_text}", yanchor="bottom")
     subtitle = f" ({summary.note})" if summary.note else ""
     return {
         "data": data,
@@ -71,7 +76,7 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
             legend={"orientation": "h", "y": -0.25},
             title=title(f"{summary.axis_title}{subtitle}"),
             xaxis=axis(summary.axis_title),
-            yaxis=axis("% of the group"),
+            yaxis=axis(_("% of the group")),
             shapes=shapes,
             annotations=[annotation],
         ),
@@ -94,21 +99,22 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
             },
             "pattern": {"shape": ["/" if mine else "" for mine in is_client]},
         },
-        "text": [CLIENT_NAME if mine else "" for mine in is_client],
+        "text": [_(CLIENT_NAME) if mine else "" for mine in is_client],
         "textposition": "outside",
         "cliponaxis": False,
-        "hovertemplate": "%{x}: %{y:.1f} % defaulted (%{customdata:,} clients)<extra></extra>",
-        "name": "Default rate",
+        "hovertemplate": _("%{x}: %{y:.1f} % defaulted (%{customdata:,} clients)")
+        + "<extra></extra>",
+        "name": _("Default rate"),
     }
     overall = summary.overall_default_rate * 100
     annotations = [
-        note(f"all clients {summary.overall_default_rate:.1%}", x=1.0, y=overall, yref="y",
-             xanchor="right", yanchor="bottom")
+        note(_("all clients {rate}").format(rate=format_percent(summary.overall_default_rate)),
+             x=1.0, y=overall, yref="y", xanchor="right", yanchor="bottom")
     ]
     if client_category not in summary.categories:
         annotations.append(
-            note(f"{CLIENT_NAME}: {client_category} (no past client in this category)",
-                 yanchor="bottom")
+            note(_("{client}: {category} (no past client in this category)").format(
+                client=_(CLIENT_NAME), category=client_category), yanchor="bottom")
         )
     return {
         "data": [bar],
@@ -116,9 +122,10 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
             height=320,
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             showlegend=False,
-            title=title(f"Default rate by {summary.axis_title.lower()}"),
+            title=title(_("Default rate by {feature}").format(
+                feature=summary.axis_title[:1].lower() + summary.axis_title[1:])),
             xaxis=axis(summary.axis_title, automargin=True),
-            yaxis=axis("% of clients who defaulted", rangemode="tozero"),
+            yaxis=axis(_("% of clients who defaulted"), rangemode="tozero"),
             shapes=[horizontal_line(overall)],
             annotations=annotations,
         ),
@@ -146,7 +153,7 @@ def bivariate(
             "x": x[mask],
             "y": y[mask],
             "mode": "markers",
-            "name": f"{name} ({int(mask.sum()):,})",
+            "name": f"{_(name)} ({format_number(int(mask.sum()))})",
             "marker": {"color": colour, "symbol": symbol, "size": 5, "opacity": 0.55},
             "hoverinfo": "skip",
         }
@@ -163,24 +170,25 @@ def bivariate(
                 "x": [client_x],
                 "y": [client_y],
                 "mode": "markers",
-                "name": CLIENT_NAME,
+                "name": _(CLIENT_NAME),
                 "marker": {"color": CLIENT, "symbol": "star", "size": 18,
                            "line": {"color": "white", "width": 1}},
                 "hovertemplate": (
-                    f"{CLIENT_NAME}<br>{x_title}: %{{x}}<br>{y_title}: %{{y}}<extra></extra>"
+                    f"{_(CLIENT_NAME)}<br>{x_title}: %{{x}}<br>{y_title}: %{{y}}<extra></extra>"
                 ),
             }
         )
     else:
-        annotations.append(note(f"{CLIENT_NAME}: one of the two values is not known",
-                                yanchor="bottom"))
+        annotations.append(note(_("{client}: one of the two values is not known").format(
+            client=_(CLIENT_NAME)), yanchor="bottom"))
     return {
         "data": data,
         "layout": base_layout(
             height=380,
             margin={"l": 10, "r": 10, "t": 40, "b": 10},
             legend={"orientation": "h", "y": -0.2},
-            title=title(f"{y_title} against {x_title.lower()}"),
+            title=title(_("{y} against {x}").format(y=y_title,
+                                                      x=x_title[:1].lower() + x_title[1:])),
             xaxis=axis(x_title),
             yaxis=axis(y_title),
             annotations=annotations,

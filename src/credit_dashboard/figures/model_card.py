@@ -19,6 +19,8 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 
 
 def _line(x: Sequence[float], y: Sequence[float], name: str, colour: str, dash: str = "solid",
@@ -45,10 +47,10 @@ def _chart(
 def roc_curve(fpr: Sequence[float], tpr: Sequence[float], roc_auc: float) -> Figure:
     """ROC curve on the held-out clients, with the diagonal of a coin toss."""
     return _chart(
-        [_line([0, 1], [0, 1], "Coin toss", REFERENCE, dash="dash", width=2),
-         _line(fpr, tpr, f"Model (AUC {roc_auc:.3f})", SAFE)],
-        "ROC curve (held-out clients)", "Good payers wrongly flagged (FPR)",
-        "Defaulters caught (recall)",
+        [_line([0, 1], [0, 1], _("Coin toss"), REFERENCE, dash="dash", width=2),
+         _line(fpr, tpr, _("Model (AUC {auc})").format(auc=format_number(roc_auc, 3)), SAFE)],
+        _("ROC curve (held-out clients)"), _("Good payers wrongly flagged (FPR)"),
+        _("Defaulters caught (recall)"),
     )
 
 
@@ -58,11 +60,12 @@ def pr_curve(
     """Precision-recall curve; the horizontal line is the default rate (a model that guesses)."""
     data = []
     if default_rate is not None:
-        data.append(_line([0, 1], [default_rate, default_rate], f"Guessing ({default_rate:.1%})",
+        data.append(_line([0, 1], [default_rate, default_rate],
+                          _("Guessing ({rate})").format(rate=format_percent(default_rate)),
                           REFERENCE, dash="dash", width=2))
-    data.append(_line(recall, precision, "Model", SAFE))
-    return _chart(data, "Precision-recall curve (held-out clients)",
-                  "Defaulters caught (recall)", "Precision (refused who default)")
+    data.append(_line(recall, precision, _("Model"), SAFE))
+    return _chart(data, _("Precision-recall curve (held-out clients)"),
+                  _("Defaulters caught (recall)"), _("Precision (refused who default)"))
 
 
 def calibration_curve(
@@ -71,16 +74,18 @@ def calibration_curve(
     """Predicted vs observed default rate per probability bin (on the diagonal = calibrated)."""
     top = min(1.0, float(max([*mean_predicted, *observed_rate, 0.05])) * 1.1)
     model = _line(
-        mean_predicted, observed_rate, "Model", ACCENT, mode="lines+markers",
+        mean_predicted, observed_rate, _("Model"), ACCENT, mode="lines+markers",
         customdata=list(count),
-        hovertemplate="predicted %{x:.1%}, observed %{y:.1%} (%{customdata:,} clients)"
-                      "<extra></extra>",
+        hovertemplate=_("predicted %{x:.1%}, observed %{y:.1%} (%{customdata:,} clients)")
+        + "<extra></extra>",
     )
+    predicted, observed = _("Predicted default probability"), _("Observed default rate")
     return _chart(
-        [_line([0, top], [0, top], "Perfectly calibrated", REFERENCE, dash="dash", width=2), model],
-        "Calibration (held-out clients)", "Predicted default probability", "Observed default rate",
-        xaxis=axis("Predicted default probability", range=[0, top], tickformat=".0%"),
-        yaxis=axis("Observed default rate", range=[0, top], tickformat=".0%"),
+        [_line([0, top], [0, top], _("Perfectly calibrated"), REFERENCE, dash="dash", width=2),
+         model],
+        _("Calibration (held-out clients)"), predicted, observed,
+        xaxis=axis(predicted, range=[0, top], tickformat=".0%"),
+        yaxis=axis(observed, range=[0, top], tickformat=".0%"),
     )
 
 
@@ -91,15 +96,16 @@ def cost_vs_threshold(
     with the chosen threshold marked."""
     cost_at_choice = float(np.interp(chosen_threshold, thresholds, normalised_cost))
     marker = {"type": "scatter", "x": [chosen_threshold], "y": [cost_at_choice],
-              "mode": "markers", "name": "Chosen threshold",
+              "mode": "markers", "name": _("Chosen threshold"),
               "marker": {"color": CLIENT, "symbol": "diamond", "size": 12}}
     return _chart(
-        [_line(thresholds, normalised_cost, "Business cost", RISK), marker],
-        "Business cost by threshold", "Decision threshold (refuse above)",
-        "Normalised business cost",
-        yaxis=axis("Normalised business cost"),
+        [_line(thresholds, normalised_cost, _("Business cost"), RISK), marker],
+        _("Business cost by threshold"), _("Decision threshold (refuse above)"),
+        _("Normalised business cost"),
+        yaxis=axis(_("Normalised business cost")),
         shapes=[vertical_line(chosen_threshold, width=1)],
-        annotations=[note(f"chosen {chosen_threshold:.3f}", x=chosen_threshold, xref="x",
+        annotations=[note(_("chosen {threshold}").format(
+            threshold=format_number(chosen_threshold, 3)), x=chosen_threshold, xref="x",
                           xanchor="left", yanchor="top")],
     )
 
@@ -110,11 +116,13 @@ def confusion_matrix(matrix: Mapping[str, int]) -> Figure:
     heatmap = {
         "type": "heatmap",
         "z": [[tn, fp], [fn, tp]],
-        "x": ["Granted", "Refused"],
-        "y": ["Repaid", "Defaulted"],
+        "x": [_("Granted"), _("Refused")],
+        "y": [_("Repaid"), _("Defaulted")],
         "text": [
-            [f"{tn:,}<br>repaid, granted", f"{fp:,}<br>repaid, refused"],
-            [f"{fn:,}<br>defaulted, granted", f"{tp:,}<br>defaulted, refused"],
+            [f"{format_number(tn)}<br>" + _("repaid, granted"),
+             f"{format_number(fp)}<br>" + _("repaid, refused")],
+            [f"{format_number(fn)}<br>" + _("defaulted, granted"),
+             f"{format_number(tp)}<br>" + _("defaulted, refused")],
         ],
         "texttemplate": "%{text}",
         "colorscale": [[0, "#f7fbff"], [1, SAFE]],
@@ -122,8 +130,9 @@ def confusion_matrix(matrix: Mapping[str, int]) -> Figure:
         "hoverinfo": "skip",
     }
     return _chart(
-        [heatmap], "Decisions at the threshold (held-out clients)", "Decision", "Actual outcome",
-        height=300, xaxis=axis("Decision"), yaxis=axis("Actual outcome", autorange="reversed"),
+        [heatmap], _("Decisions at the threshold (held-out clients)"), _("Decision"),
+        _("Actual outcome"), height=300, xaxis=axis(_("Decision")),
+        yaxis=axis(_("Actual outcome"), autorange="reversed"),
     )
 
 

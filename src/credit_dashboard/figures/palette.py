@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
+
+from credit_dashboard.i18n import current_language
+
 SAFE = "#0072B2"  # Okabe-Ito blue
 RISK = "#D55E00"  # Okabe-Ito vermillion
 SAFE_LIGHT = "#BBD9EE"
@@ -48,9 +52,20 @@ TEMPLATE: dict[str, Any] = {
 
 def base_layout(**overrides: Any) -> dict[str, Any]:
     """Layout settings shared by every figure (compact margins, no external font)."""
-    layout: dict[str, Any] = {"template": TEMPLATE, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}
+    layout: dict[str, Any] = {
+        "template": TEMPLATE,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        # Decimal and thousands separators of the language (Plotly's own ticks and hover labels).
+        "separators": number_separators(),
+    }
     layout.update(overrides)
     return layout
+
+
+def number_separators() -> str:
+    """Plotly's ``separators``: the decimal then the thousands character of the language."""
+    locale = Locale.parse(current_language())
+    return locale.number_symbols["latn"]["decimal"] + locale.number_symbols["latn"]["group"]
 
 
 def title(text: str, size: int = 14) -> dict[str, Any]:
