@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.storage.schema import (
     CATEGORY_LEVELS,
     DAYS_EMPLOYED_ANOMALY,
@@ -78,8 +79,11 @@ class RecordValidationError(ValueError):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
         summary = "; ".join(f"{e.field}: {e.problem}" for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"the client record has {len(errors)} problem(s): {summary}{more}")
+        more = _(" (and {n} more)").format(n=len(errors) - 5) if len(errors) > 5 else ""
+        super().__init__(
+            _("the client record has {n} problem(s): {summary}").format(
+                n=len(errors), summary=summary) + more
+        )
 
 
 class ClientIdError(ValueError):
@@ -100,38 +104,42 @@ def parse_client_id(text: object) -> int:
     wrong thing understands and an attacker learns nothing about the data.
     """
     if isinstance(text, bool):  # JSON true/false are ints in Python; never a client number
-        raise ClientIdError("a client number must be digits, not true/false")
+        raise ClientIdError(_("a client number must be digits, not true/false"))
     if isinstance(text, int):
         return _check_id_range(text)
     if not isinstance(text, str):
-        raise ClientIdError("a client number must be digits")
+        raise ClientIdError(_("a client number must be digits"))
     value = text.strip()
     if not value:
-        raise ClientIdError("enter a client number (digits only)")
+        raise ClientIdError(_("enter a client number (digits only)"))
     if "<" in value or ">" in value:
-        raise ClientIdError("a client number cannot contain markup (< or >)")
+        raise ClientIdError(_("a client number cannot contain markup (< or >)"))
     if ".." in value or "/" in value or "\\" in value:
-        raise ClientIdError("a client number cannot contain a path such as ../")
+        raise ClientIdError(_("a client number cannot contain a path such as ../"))
     if _SQL_HINTS.search(value):
-        raise ClientIdError("a client number cannot contain a database query; use digits only")
+        raise ClientIdError(_("a client number cannot contain a database query; use digits only"))
     if re.fullmatch(r"[+-]?[0-9]+", value, flags=re.ASCII) is None:
-        raise ClientIdError("a client number must contain digits only (0-9)")
+        raise ClientIdError(_("a client number must contain digits only (0-9)"))
     if value.startswith("-"):
-        raise ClientIdError("a client number cannot be negative")
+        raise ClientIdError(_("a client number cannot be negative"))
     digits = value.lstrip("+")
     # Check the length before int(): Python refuses to parse very long digit strings anyway.
     if len(digits.lstrip("0")) > MAX_CLIENT_ID_DIGITS:
-        raise ClientIdError(f"a client number has at most {MAX_CLIENT_ID_DIGITS} digits")
+        raise ClientIdError(_too_many_digits())
     return _check_id_range(int(digits))
+
+
+def _too_many_digits() -> str:
+    return _("a client number has at most {digits} digits").format(digits=MAX_CLIENT_ID_DIGITS)
 
 
 def _check_id_range(value: int) -> int:
     if value < 0:
-        raise ClientIdError("a client number cannot be negative")
+        raise ClientIdError(_("a client number cannot be negative"))
     if value == 0:
-        raise ClientIdError("a client number starts at 1")
+        raise ClientIdError(_("a client number starts at 1"))
     if value >= 10**MAX_CLIENT_ID_DIGITS:
-        raise ClientIdError(f"a client number has at most {MAX_CLIENT_ID_DIGITS} digits")
+        raise ClientIdError(_too_many_digits())
     return value
 
 
@@ -148,9 +156,10 @@ def validate_record(
     ``RecordValidationError`` listing every problem when the record cannot be scored.
     """
     if not isinstance(raw, Mapping):
-        kind = "a list" if isinstance(raw, list) else type(raw).__name__
+        kind = _("a list") if isinstance(raw, list) else type(raw).__name__
         raise RecordValidationError(
-            [FieldError("(record)", f"expected a JSON object of field -> value, got {kind}")]
+            [FieldError("(record)", _("expected a JSON object of field -> value, got {kind}")
+                        .format(kind=kind))]
         )
     errors: list[FieldError] = []
     values: dict[str, object] = {}
@@ -165,7 +174,7 @@ def validate_record(
             values[key] = value
     already_reported = {e.field for e in errors}
     for name in sorted(set(required) - set(values) - already_reported):
-        errors.append(FieldError(name, "required: the model has never seen it missing"))
+        errors.append(FieldError(name, _("required: the model has never seen it missing")))
     if errors:
         raise RecordValidationError(errors)
     return _to_frame(values)
@@ -174,7 +183,7 @@ def validate_record(
 def _unknown_field_problem(key: object) -> str:
     if key == TARGET_COLUMN:
         return "TARGET is the outcome the model predicts; it cannot be an input"
-    return "unknown field: not a column of Kaggle's application table"
+    return _("unknown field: not a column of Kaggle's application table")
 
 
 def _safe_name(key: object) -> str:
@@ -191,22 +200,22 @@ def _check_value(column: str, value: object) -> str | None:
     if column in CATEGORY_LEVELS:
         return _check_category(column, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected a number, got {_json_kind(value)}"
+        return _("expected a number, got {kind}").format(kind=_json_kind(value))
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN and Infinity are not values; leave the field out (or null) when it is unknown"
     if column in INTEGER_COLUMNS and not float(value).is_integer():
-        return "expected a whole number"
+        return _("expected a whole number")
     return _check_range(column, float(value))
 
 
 def _check_category(column: str, value: object) -> str | None:
     levels = CATEGORY_LEVELS[column]
     if not isinstance(value, str):
-        return f"expected one of the text levels, got {_json_kind(value)}"
+        return _("expected one of the text levels, got {kind}").format(kind=_json_kind(value))
     if value not in levels:
         shown = ", ".join(repr(level) for level in levels[:8])
-        more = f", ... ({len(levels)} levels)" if len(levels) > 8 else ""
-        return f"unknown level; expected one of {shown}{more}"
+        more = _(", ... ({n} levels)").format(n=len(levels)) if len(levels) > 8 else ""
+        return _("unknown level; expected one of {levels}").format(levels=shown) + more
     return None
 
 
@@ -214,14 +223,16 @@ def _check_range(column: str, value: float) -> str | None:
     """Plausibility rules: each says what a real application can and cannot contain."""
     if column == ID_COLUMN:
         if value < 1 or value >= 10**MAX_CLIENT_ID_DIGITS:
-            return f"a client number is positive with at most {MAX_CLIENT_ID_DIGITS} digits"
+            return _("a client number is positive with at most {digits} digits").format(
+                digits=MAX_CLIENT_ID_DIGITS)
         return None
     if column == "DAYS_BIRTH":
         age = -value / DAYS_PER_YEAR
         if not MIN_AGE_YEARS <= age <= MAX_AGE_YEARS:
             return (
-                f"days since birth counts back from the application (negative); the age it gives "
-                f"must be between {MIN_AGE_YEARS} and {MAX_AGE_YEARS} years"
+                _("days since birth counts back from the application (negative); the age it "
+                  "gives must be between {low} and {high} years").format(
+                    low=MIN_AGE_YEARS, high=MAX_AGE_YEARS)
             )
         return None
     if column.startswith("DAYS_"):
@@ -230,51 +241,51 @@ def _check_range(column: str, value: float) -> str | None:
         if value > 0:
             extra = ""
             if column == "DAYS_EMPLOYED":
-                extra = f" (or {DAYS_EMPLOYED_ANOMALY} for not employed)"
-            return f"days count back from the application: expected zero or negative{extra}"
+                extra = _(" (or {code} for not employed)").format(code=DAYS_EMPLOYED_ANOMALY)
+            return _("days count back from the application: expected zero or negative") + extra
         if value < -MAX_AGE_YEARS * DAYS_PER_YEAR:
-            return f"more than {MAX_AGE_YEARS} years back"
+            return _("more than {years} years back").format(years=MAX_AGE_YEARS)
         return None
     if column in _COUNT_COLUMNS:
-        return _between(value, 0, MAX_COUNT, "a count")
+        return _between(value, 0, MAX_COUNT, _("a count"))
     if column.startswith("AMT_"):
         if column == "AMT_CREDIT" and value == 0:
-            return "a credit amount must be positive"
-        return _between(value, 0, MAX_AMOUNT, "an amount")
+            return _("a credit amount must be positive")
+        return _between(value, 0, MAX_AMOUNT, _("an amount"))
     if column in _SHARE_COLUMNS:
-        return _between(value, 0, 1, "a normalised score or share")
+        return _between(value, 0, 1, _("a normalised score or share"))
     if _BINARY_FLAG.match(column):
-        return None if value in (0, 1) else "a flag is 0 or 1"
+        return None if value in (0, 1) else _("a flag is 0 or 1")
     if column.startswith("REGION_RATING_CLIENT"):
-        return None if value in (1, 2, 3) else "a region rating is 1, 2 or 3"
+        return None if value in (1, 2, 3) else _("a region rating is 1, 2 or 3")
     if column == "HOUR_APPR_PROCESS_START":
-        return _between(value, 0, 23, "an hour of the day")
+        return _between(value, 0, 23, _("an hour of the day"))
     if column == "CNT_FAM_MEMBERS":
-        return _between(value, 1, MAX_COUNT, "a family size (the client included)")
+        return _between(value, 1, MAX_COUNT, _("a family size (the client included)"))
     if column == "OWN_CAR_AGE":
-        return _between(value, 0, MAX_AGE_YEARS, "a car age in years")
+        return _between(value, 0, MAX_AGE_YEARS, _("a car age in years"))
     return None
 
 
 def _between(value: float, low: float, high: float, what: str) -> str | None:
     if value < low:
-        return f"{what} cannot be below {low:g}"
+        return _("{what} cannot be below {low}").format(what=what, low=f"{low:g}")
     if value > high:
-        return f"{what} cannot be above {high:g}"
+        return _("{what} cannot be above {high}").format(what=what, high=f"{high:g}")
     return None
 
 
 def _json_kind(value: object) -> str:
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, Mapping):
-        return "an object"
+        return _("an object")
     return type(value).__name__
 
 

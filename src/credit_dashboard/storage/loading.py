@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.storage import schema
 from credit_dashboard.storage.atomic import write_tables_atomic
 
@@ -72,34 +73,40 @@ def ingest(
 
 def _read_raw(path: Path) -> tuple[pd.DataFrame, bool]:
     if not path.exists():
-        raise DataValidationError(f"{path}: file not found")
+        raise DataValidationError(_("{path}: file not found").format(path=path))
     if not path.is_file():
-        raise DataValidationError(f"{path}: not a file")
+        raise DataValidationError(_("{path}: not a file").format(path=path))
     name = path.name.lower()
     is_csv = name.endswith(_CSV_SUFFIXES)
     if not is_csv and not name.endswith(_PARQUET_SUFFIXES):
         raise DataValidationError(
-            f"{path}: unsupported file type (expected .csv, .csv.gz or .parquet)"
+            _("{path}: unsupported file type (expected .csv, .csv.gz or .parquet)").format(
+                path=path)
         )
     if path.stat().st_size == 0:
-        raise DataValidationError(f"{path}: file is empty")
+        raise DataValidationError(_("{path}: file is empty").format(path=path))
     try:
         frame = pd.read_csv(path, low_memory=False) if is_csv else pd.read_parquet(path)
     except pd.errors.EmptyDataError as exc:
-        raise DataValidationError(f"{path}: file is empty (no header row)") from exc
+        raise DataValidationError(
+            _("{path}: file is empty (no header row)").format(path=path)
+        ) from exc
     except pd.errors.ParserError as exc:
-        raise DataValidationError(f"{path}: malformed CSV ({_first_line(exc)})") from exc
+        raise DataValidationError(_("{path}: malformed CSV ({detail})").format(
+            path=path, detail=_first_line(exc))) from exc
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DataValidationError(
-            f"{path}: unreadable file, truncated or not text ({_first_line(exc)})"
+            _("{path}: unreadable file, truncated or not text ({detail})").format(
+                path=path, detail=_first_line(exc))
         ) from exc
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         kind = "CSV" if is_csv else "Parquet"
         raise DataValidationError(
-            f"{path}: unreadable {kind} file, truncated or corrupt ({_first_line(exc)})"
+            _("{path}: unreadable {kind} file, truncated or corrupt ({detail})").format(
+                path=path, kind=kind, detail=_first_line(exc))
         ) from exc
     if frame.empty:
-        raise DataValidationError(f"{path}: the table has no rows")
+        raise DataValidationError(_("{path}: the table has no rows").format(path=path))
     return frame, is_csv
 
 
@@ -113,13 +120,16 @@ def _validate(raw: pd.DataFrame, path: Path, kind: str, is_csv: bool) -> pd.Data
     raw.columns = [str(c).strip() for c in raw.columns]
     duplicated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
     if duplicated:
-        raise DataValidationError(f"{path}: duplicated column names {duplicated}")
+        raise DataValidationError(_("{path}: duplicated column names {names}").format(
+            path=path, names=duplicated))
     missing = [c for c in required if c not in raw.columns]
     if missing:
         shown = ", ".join(missing[:_LIST_LIMIT])
-        more = f" and {len(missing) - _LIST_LIMIT} more" if len(missing) > _LIST_LIMIT else ""
+        more = (_(" and {n} more").format(n=len(missing) - _LIST_LIMIT)
+                if len(missing) > _LIST_LIMIT else "")
         raise DataValidationError(
-            f"{path}: missing {len(missing)} required column(s) for a {kind} table: {shown}{more}"
+            _("{path}: missing {n} required column(s) for a {kind} table: {columns}").format(
+                path=path, n=len(missing), kind=kind, columns=shown) + more
         )
     extra = [c for c in raw.columns if c not in required]
     if extra:
@@ -147,8 +157,8 @@ class _RowLocator:
         self.is_csv = is_csv
 
     def __call__(self, position: int) -> str:
-        row = f"row {position + 1}"
-        return f"{row} (line {position + 2})" if self.is_csv else row
+        row = _("row {n}").format(n=position + 1)
+        return _("{row} (line {line})").format(row=row, line=position + 2) if self.is_csv else row
 
 
 def _text_column(values: pd.Series) -> pd.Series:
@@ -167,8 +177,10 @@ def _numeric_column(values: pd.Series, column: str, path: Path, where: _RowLocat
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataValidationError(
-            f"{path}: column {column} must be numeric, found {values.iloc[position]!r} at "
-            f"{where(position)} ({int(bad.sum())} bad value(s) in that column)"
+            _("{path}: column {column} must be numeric, found {value} at {where} ({n} bad "
+              "value(s) in that column)").format(path=path, column=column,
+                                                 value=repr(values.iloc[position]),
+                                                 where=where(position), n=int(bad.sum()))
         )
     numbers = numbers.astype(float)
     if schema.pandas_dtype(column) == "int64":
@@ -176,14 +188,16 @@ def _numeric_column(values: pd.Series, column: str, path: Path, where: _RowLocat
         if gaps.any():
             position = int(np.flatnonzero(gaps.to_numpy())[0])
             raise DataValidationError(
-                f"{path}: column {column} must be complete, value missing at {where(position)}"
+                _("{path}: column {column} must be complete, value missing at {where}").format(
+                    path=path, column=column, where=where(position))
             )
         fractional = numbers != np.round(numbers)
         if fractional.any():
             position = int(np.flatnonzero(fractional.to_numpy())[0])
             raise DataValidationError(
-                f"{path}: column {column} must hold whole numbers, found "
-                f"{values.iloc[position]!r} at {where(position)}"
+                _("{path}: column {column} must hold whole numbers, found {value} at {where}")
+                .format(path=path, column=column, value=repr(values.iloc[position]),
+                        where=where(position))
             )
         return numbers.astype(np.int64)
     return numbers
@@ -197,8 +211,9 @@ def _check_ids(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
         first = int(ids.iloc[positions[0]])
         rows = [where(int(p)) for p in positions[ids.iloc[positions].to_numpy() == first][:2]]
         raise DataValidationError(
-            f"{path}: {schema.ID_COLUMN} must be unique, {first} appears at {' and '.join(rows)} "
-            f"({int(ids.duplicated().sum())} duplicated id(s) in all)"
+            _("{path}: {column} must be unique, {id} appears at {rows} ({n} duplicated id(s) "
+              "in all)").format(path=path, column=schema.ID_COLUMN, id=first,
+                                rows=_(" and ").join(rows), n=int(ids.duplicated().sum()))
         )
 
 
@@ -209,7 +224,8 @@ def _check_target(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
         position = int(np.flatnonzero(bad.to_numpy())[0])
         value = target.iloc[position].item()
         raise DataValidationError(
-            f"{path}: {schema.TARGET_COLUMN} must be 0 or 1, found {value!r} at {where(position)}"
+            _("{path}: {column} must be 0 or 1, found {value} at {where}").format(
+                path=path, column=schema.TARGET_COLUMN, value=repr(value), where=where(position))
         )
 
 
@@ -217,6 +233,7 @@ def _check_disjoint(train: pd.DataFrame, applicants: pd.DataFrame, path: Path) -
     shared = np.intersect1d(train[schema.ID_COLUMN], applicants[schema.ID_COLUMN])
     if len(shared):
         raise DataValidationError(
-            f"{path}: {len(shared)} applicant id(s) also appear in the history, e.g. "
-            f"{schema.ID_COLUMN} {int(shared[0])}: applicants must be new clients"
+            _("{path}: {n} applicant id(s) also appear in the history, e.g. {column} {id}: "
+              "applicants must be new clients").format(path=path, n=len(shared),
+                                                      column=schema.ID_COLUMN, id=int(shared[0]))
         )
