@@ -2,7 +2,7 @@
 
 ``generate`` draws a labelled history (``application_train``: 122 columns) and new applicants
 (``application_test``: 121 columns) whose columns, missing values, joint structure and default risk
-follow the real data's statistics (see :mod:`calibration`), plus the true default probability of
+follow the real data's statistics (see :mod:`parameters`), plus the true default probability of
 every client, so the best achievable AUC (the Bayes AUC) is known. It is deterministic for a seed
 and vectorised (no per-row Python), so the full default size takes seconds.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from credit_dashboard.storage import schema
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 from home_credit_synth.draft import Draft
 from home_credit_synth.marginals import (
     draw_levels_tilted,
@@ -55,7 +55,7 @@ def draw_housing(d: Draft) -> None:
             values = np.full(n, np.nan)
             if present.any():
                 values[present] = _values(score[present], column, d.split)
-                if column in calibration.HOUSING_GRID:
+                if column in parameters.HOUSING_GRID:
                     values[present] = _on_grid(d.rng, values[present], column)
             d.columns[column] = np.round(np.clip(values, 0.0, 1.0), 4)
 
@@ -101,21 +101,21 @@ def _values(score: np.ndarray, column: str, split: str) -> np.ndarray:
     monotone in the score, so the column keeps its association with the building and with default.
     """
     u = ranks(score)
-    if column in calibration.HOUSING_COUNT_LEVELS:
-        shares = np.asarray(calibration.HOUSING_COUNT_LEVELS[column])
+    if column in parameters.HOUSING_COUNT_LEVELS:
+        shares = np.asarray(parameters.HOUSING_COUNT_LEVELS[column])
         counts = np.searchsorted(np.cumsum(shares) / shares.sum(), u, side="right")
         return np.minimum(
-            counts.clip(0, len(shares) - 1) * calibration.HOUSING_GRID[column][0], 1.0
+            counts.clip(0, len(shares) - 1) * parameters.HOUSING_GRID[column][0], 1.0
         )
     values = from_quantiles(u, quantile_knots(column, split))
-    values[u < calibration.HOUSING_ZERO_SHARE.get(column, 0.0)] = 0.0
+    values[u < parameters.HOUSING_ZERO_SHARE.get(column, 0.0)] = 0.0
     return values
 
 
 def _on_grid(rng: np.random.Generator, values: np.ndarray, column: str) -> np.ndarray:
     """Non-zero values on the column's grid in the real shares: on a whole step, on a half step
     (a median of two buildings), or anywhere between (a mean of several). Zeros stay exact."""
-    step, whole, whole_or_half = calibration.HOUSING_GRID[column]
+    step, whole, whole_or_half = parameters.HOUSING_GRID[column]
     u = rng.random(len(values))
     jitter = np.where(u < whole, 0.0, rng.choice([-0.5, 0.5], size=len(values)) * step)
     between = u >= whole_or_half

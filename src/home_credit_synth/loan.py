@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from credit_dashboard.storage import schema
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 from home_credit_synth.draft import Draft
 from home_credit_synth.marginals import (
     column_from_score,
@@ -121,7 +121,7 @@ def _application(d: Draft, revolving: np.ndarray) -> None:
 
 
 def _documents(d: Draft, revolving: np.ndarray) -> None:
-    rates = calibration.BINARY_RATES
+    rates = parameters.BINARY_RATES
     n = d.n
     # One main document per cash loan: most give document 3, pensioners document 6, some 8.
     not_employed = d.facts["not_employed"].astype(float)

@@ -3,8 +3,9 @@
 Every continuous column is drawn the same way: a latent score per client (which carries the
 dependence on other columns and on risk) is turned into its rank among the generated clients, and
 the rank goes through the column's quantile function, interpolated through the real percentiles in
-:mod:`calibration`. The ranks make each marginal match the real one whatever the latent structure,
-and the univariate association of a column with default is exactly that of its latent score.
+``params/marginals.json`` (:mod:`parameters`). The ranks make each marginal match the real one
+whatever the latent structure, and the univariate association of a column with default is exactly
+that of its latent score.
 
 Applicants (``split="test"``) differ from the history the way Kaggle's test set does: their quantile
 knots are re-anchored at the real applicants' p1 / p50 / p99, their missing fractions and category
@@ -20,7 +21,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.special import ndtri
 
 from credit_dashboard.storage import schema
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 
 TRAIN = "train"
 TEST = "test"
@@ -44,10 +45,10 @@ def ranks_to_normal(u: np.ndarray) -> np.ndarray:
 
 
 def quantile_knots(column: str, split: str) -> np.ndarray:
-    """The column's values at ``calibration.QUANTILE_PROBS``, re-anchored for the applicants."""
-    knots = np.asarray(calibration.QUANTILES[column], dtype=float)
-    if split == TEST and column in calibration.APPLICANT_ANCHORS:
-        knots = _reanchor(knots, calibration.APPLICANT_ANCHORS[column])
+    """The column's values at ``parameters.QUANTILE_PROBS``, re-anchored for the applicants."""
+    knots = np.asarray(parameters.QUANTILES[column], dtype=float)
+    if split == TEST and column in parameters.APPLICANT_ANCHORS:
+        knots = _reanchor(knots, parameters.APPLICANT_ANCHORS[column])
     return knots
 
 
@@ -73,7 +74,7 @@ def _reanchor(knots: np.ndarray, anchors: Sequence[float]) -> np.ndarray:
 def from_quantiles(
     u: np.ndarray,
     knots: Sequence[float],
-    probs: Sequence[float] = calibration.QUANTILE_PROBS,
+    probs: Sequence[float] = parameters.QUANTILE_PROBS,
 ) -> np.ndarray:
     """Inverse CDF through ``(probs, knots)``: monotone cubic inside, power-stretched tails.
 
@@ -99,7 +100,7 @@ def column_from_score(score: np.ndarray, column: str, split: str) -> np.ndarray:
 
 def missing_fraction(column: str, split: str) -> float:
     """Share of clients without a value for ``column`` (0 for complete columns)."""
-    train, test = calibration.MISSING.get(column, (0.0, 0.0))
+    train, test = parameters.MISSING.get(column, (0.0, 0.0))
     return test if split == TEST else train
 
 
@@ -107,7 +108,7 @@ def level_shares(column: str, split: str) -> np.ndarray:
     """Shares of the column's levels (``schema`` order) among clients who have a value."""
     index = 1 if split == TEST else 0
     shares = np.array(
-        [calibration.LEVELS[column][level][index] for level in schema.CATEGORY_LEVELS[column]]
+        [parameters.LEVELS[column][level][index] for level in schema.CATEGORY_LEVELS[column]]
     )
     return shares / shares.sum()
 
@@ -115,7 +116,7 @@ def level_shares(column: str, split: str) -> np.ndarray:
 def level_default_rates(column: str) -> np.ndarray:
     """Real default rate of each level (shrunk for rare levels), in ``schema`` order."""
     return np.array(
-        [calibration.LEVELS[column][level][2] for level in schema.CATEGORY_LEVELS[column]]
+        [parameters.LEVELS[column][level][2] for level in schema.CATEGORY_LEVELS[column]]
     )
 
 
@@ -204,7 +205,7 @@ QUANTILE_PROBS_PHONE = (
     0.25,
     0.5,
     0.75,
-    1.0 - calibration.PHONE_CHANGED_TODAY,
+    1.0 - parameters.PHONE_CHANGED_TODAY,
     1.0,
 )
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from credit_dashboard.storage import schema
 from credit_dashboard.storage.schema import DAYS_PER_YEAR
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 from home_credit_synth.draft import Draft
 from home_credit_synth.marginals import (
     TEST,
@@ -84,9 +84,9 @@ def _income_type_and_employment(d: Draft) -> None:
     # DAYS_EMPLOYED: Kaggle's 365243 placeholder for the not employed; for the others the
     # real distribution conditional on being employed (the knots above the anomaly rescaled).
     knots = quantile_knots("DAYS_EMPLOYED", d.split)
-    employed_share = 1.0 - calibration.EMPLOYMENT_ANOMALY["share"][0]
+    employed_share = 1.0 - parameters.EMPLOYMENT_ANOMALY["share"][0]
     probs = np.array([0.0, 0.01, 0.05, 0.25, 0.5, 0.75]) / employed_share
-    employed_knots = np.append(knots[:6], calibration.DAYS_EMPLOYED_MAX_EMPLOYED)
+    employed_knots = np.append(knots[:6], parameters.DAYS_EMPLOYED_MAX_EMPLOYED)
     employed_probs = np.append(probs, 1.0)
     tenure = d.traits["tenure"]
     u = ranks(-tenure[~not_employed])
@@ -94,8 +94,8 @@ def _income_type_and_employment(d: Draft) -> None:
     if d.split == TEST:
         # Applicants' employed median sits higher; scale their tenures by the median ratio.
         train_med, test_med = (
-            calibration.QUANTILES["DAYS_EMPLOYED"][4],
-            calibration.APPLICANT_ANCHORS["DAYS_EMPLOYED"][1],
+            parameters.QUANTILES["DAYS_EMPLOYED"][4],
+            parameters.APPLICANT_ANCHORS["DAYS_EMPLOYED"][1],
         )
         days = days * (test_med / train_med)
     latest_start = d.columns["DAYS_BIRTH"][~not_employed] + MIN_WORKING_AGE_YEARS * DAYS_PER_YEAR

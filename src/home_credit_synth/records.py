@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 from home_credit_synth.draft import Draft
 from home_credit_synth.marginals import (
     QUANTILE_PROBS_PHONE,
@@ -82,7 +82,7 @@ def _dates(d: Draft) -> None:
 
 
 def _contact_and_addresses(d: Draft) -> None:
-    rates = calibration.BINARY_RATES
+    rates = parameters.BINARY_RATES
     n = d.n
     employed = ~d.facts["not_employed"]
     age = d.facts["age_years"]

@@ -2,9 +2,9 @@
 
 The log-odds of default add up what a lender would see (external scores, age, employment, region,
 loan structure, categories such as education or occupation, missing information) and a ``hidden``
-trait no column shows. The coefficients (:mod:`risk_calibration`) were tuned so that, on generated
-data, each column's univariate AUC and each level's default rate come out close to the real ones
-(see :mod:`calibration`); the hidden part puts the best achievable AUC near 0.80.
+trait no column shows. The coefficients (``params/risk_coefficients.json``) were tuned so that, on
+generated data, each column's univariate AUC and each level's default rate come out close to the
+real ones (``params/marginals.json``); the hidden part puts the best achievable AUC near 0.80.
 Only the intercept is solved at generation time, so that the history's expected default rate is
 exactly the real 8.07 %.
 """
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.storage import schema
-from home_credit_synth import calibration
+from home_credit_synth import parameters
 from home_credit_synth.draft import Draft
 from home_credit_synth.marginals import solve_shift
-from home_credit_synth.risk_calibration import COEFFICIENTS, LEVEL_LOG_ODDS
+from home_credit_synth.parameters import COEFFICIENTS, LEVEL_LOG_ODDS
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -76,7 +76,7 @@ def risk_log_odds(
     coefficients: dict[str, float] | None = None,
     level_log_odds: dict[str, dict[str, float]] | None = None,
 ) -> np.ndarray:
-    """Log-odds of default without the intercept (parameters overridable for calibration)."""
+    """Log-odds of default without the intercept (parameters overridable for tuning)."""
     coefficients = COEFFICIENTS if coefficients is None else coefficients
     level_log_odds = LEVEL_LOG_ODDS if level_log_odds is None else level_log_odds
     terms = risk_terms(d)
@@ -96,7 +96,7 @@ def _codes(values: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
     return np.asarray(pd.Categorical(values, categories=list(levels)).codes, dtype=np.int64)
 
 
-def solve_intercept(log_odds: np.ndarray, rate: float = calibration.TARGET_RATE) -> float:
+def solve_intercept(log_odds: np.ndarray, rate: float = parameters.TARGET_RATE) -> float:
     """Intercept that makes the expected default rate over these clients equal ``rate``."""
     return solve_shift(log_odds, rate)
 
