@@ -78,3 +78,24 @@ def test_to_dict_is_json_ready() -> None:
     assert as_dict["value"] is None
     assert as_dict["display_value"] == "not known"
     assert isinstance(as_dict["contribution"], float)
+
+
+def test_group_readings_give_the_effect_in_points() -> None:
+    from credit_dashboard.i18n import use_language
+    from credit_dashboard.services.grouped import group_contributions, group_reading
+
+    items = [
+        Contribution("EXT_SOURCE_3", "External score 3", 0.12, 0.45),
+        Contribution("EXT_SOURCE_MEAN", "Mean of the available external scores", 0.3, 0.2),
+        Contribution("DAYS_LAST_PHONE_CHANGE", "Phone changed", -730.5, 0.1),
+    ]
+    log_odds = -2.4 + 0.75
+    explanation = group_contributions(items, -2.4, 1 / (1 + math.exp(-log_odds)))
+    scores, phone = explanation.groups
+    with use_language("en"):
+        text = group_reading(scores, {"EXT_SOURCE_3": 0.51})
+        assert text.startswith("External credit scores: raises the risk, +")
+        assert text.endswith(" points (strongest: External score 3 is low (0.12; usual 0.51))")
+        assert group_reading(phone) == (
+            f"Phone changed 2.0 years ago: raises the risk, +{phone.points:.1f} points"
+        )

@@ -10,8 +10,10 @@ import pytest
 
 from credit_dashboard.figures import comparison as comparison_figures
 from credit_dashboard.figures import model_card, palette, score
+from credit_dashboard.i18n import use_language
 from credit_dashboard.services.comparison import CategorySummary, NumericSummary
-from credit_dashboard.services.explain import Contribution, top_contributions
+from credit_dashboard.services.explain import Contribution
+from credit_dashboard.services.grouped import group_contributions
 
 
 def _fig(function, *args, **kwargs) -> go.Figure:
@@ -47,43 +49,45 @@ def test_gauge_range_depends_on_the_model_only(threshold: float, top: float) -> 
         score.gauge_axis_max(1.5)
 
 
-def _parts(n: int = 2):
+def _explanation():
     items = [
         Contribution("EXT_SOURCE_3", "External score 3", 0.12, 0.5),
+        Contribution("EXT_SOURCE_MEAN", "Mean of the external scores", 0.2, 0.2),
         Contribution("DAYS_BIRTH", "Age", -15400, -0.3),
         Contribution("AMT_CREDIT", "Credit amount", 500000.0, 0.1),
         Contribution("FLAG_PHONE", "Gave a landline", 1, -0.05),
     ]
-    return top_contributions(items, n)
+    log_odds = -2.0 + sum(c.contribution for c in items)
+    return group_contributions(items, -2.0, 1 / (1 + math.exp(-log_odds)))
 
 
-def test_waterfall_goes_from_the_average_client_to_this_client() -> None:
-    figure = _fig(score.waterfall, _parts(2), base_value=-2.0)
+def test_waterfall_goes_from_the_average_client_to_this_client_in_points() -> None:
+    with use_language("en"):
+        figure = _fig(score.waterfall, _explanation(), 2, 0.09)
     trace = figure.data[0]
+    base, final = 100 / (1 + math.exp(2.0)), 100 / (1 + math.exp(2.0 - 0.45))
     assert trace.orientation == "h"
-    assert trace.base == -2.0  # bars start from the average client's risk
+    assert math.isclose(trace.base, base)  # bars start from the average client's probability
     assert list(trace.measure) == ["relative", "relative", "relative", "total"]
-    assert list(trace.y) == [
-        "External score 3 = 0.12",
-        "Age = 42 years",
-        "All 2 other features",
-        "All together",
-    ]
-    assert np.allclose(trace.x[:3], [0.5, -0.3, 0.05])
-    final = -2.0 + 0.5 - 0.3 + 0.1 - 0.05
-    assert math.isclose(trace.x[-1], final + 2.0)
-    average_line, client_line = _vlines(figure)
-    assert average_line == -2.0 and math.isclose(client_line, final)
+    # One fact, one bar: external score 3 and the mean of the scores are one group.
+    assert list(trace.y) == ["External credit scores", "Age = 42 years", "All 2 other facts",
+                             "All together"]
+    assert trace.x[0] == pytest.approx(100 / (1 + math.exp(2.0 - 0.7)) - base)
+    assert trace.base + sum(trace.x[:3]) == pytest.approx(final, abs=1e-9)
+    assert math.isclose(trace.x[-1], final - base)
+    average_line, client_line, threshold_line = _vlines(figure)
+    assert average_line == pytest.approx(base) and client_line == pytest.approx(final)
+    assert threshold_line == pytest.approx(9.0)
     assert trace.increasing.marker.color == palette.RISK
     assert trace.decreasing.marker.color == palette.SAFE
-    assert "log-odds" in figure.layout.xaxis.title.text
-    probability = 1 / (1 + math.exp(-final))
-    assert f"{probability:.1%}" in figure.layout.title.text
+    assert "percentage points" in figure.layout.xaxis.title.text
+    assert f"{final:.1f}%" in figure.layout.title.text
+    assert "+0.700" in trace.hovertext[0]  # the exact log-odds stay there for analysts
 
 
 def test_waterfall_without_others_has_no_others_bar() -> None:
-    trace = _fig(score.waterfall, _parts(10), base_value=0.0).data[0]
-    assert not any(name.endswith(" other features") for name in trace.y)
+    trace = _fig(score.waterfall, _explanation(), 10).data[0]
+    assert not any(name.endswith(" other facts") for name in trace.y)
     assert len(trace.y) == 5
 
 

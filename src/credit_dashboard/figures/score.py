@@ -19,10 +19,18 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
-from credit_dashboard.services.explain import TopContributions
+from credit_dashboard.i18n import format_percent, lazy_gettext
+from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services.grouped import (
+    GroupedContribution,
+    GroupedExplanation,
+    format_points,
+)
 from credit_dashboard.services.labels import feature_label
 
-RISK_AXIS_TITLE = "Risk score (log-odds): bars to the right raise the risk"
+RISK_AXIS_TITLE = lazy_gettext(
+    "Probability of default (%): bars to the right raise it, in percentage points"
+)
 
 
 def gauge_axis_max(decision_threshold: float) -> float:
@@ -76,37 +84,64 @@ def gauge(default_probability: float, decision_threshold: float) -> Figure:
     }
 
 
-def _probability(log_odds: float) -> float:
-    return 1.0 / (1.0 + math.exp(-log_odds))
+def _bar_name(group: GroupedContribution) -> str:
+    if len(group.members) == 1:
+        return f"{group.members[0].label} = {group.display_value}"
+    return group.label
 
 
-def waterfall(parts: TopContributions, base_value: float) -> Figure:
-    """How the average client's risk becomes this client's, one bar per feature (log-odds axis).
+def _bar_hover(group: GroupedContribution, members_shown: int = 6) -> str:
+    """Points for the advisor, then the exact log-odds of the group and its features (analysts)."""
+    lines = [
+        f"<b>{group.label}</b>: {format_points(group.probability_change)}",
+        _("log-odds {value}").format(value=f"{group.contribution:+.3f}"),
+    ]
+    for member in group.members[:members_shown]:
+        lines.append(f"{member.label} = {member.display_value}: {member.contribution:+.3f}")
+    if len(group.members) > members_shown:
+        lines.append(_("… and {n} more features").format(n=len(group.members) - members_shown))
+    return "<br>".join(lines)
 
-    Log-odds because contributions add up exactly there; the average and final probabilities are
-    written on the chart so the advisor never has to convert.
+
+def waterfall(
+    explanation: GroupedExplanation, top_n: int = 10, decision_threshold: float | None = None
+) -> Figure:
+    """How the average client's default probability becomes this client's, one bar per fact.
+
+    Bars are in percentage points of probability (``services.grouped``: each fact's step of the
+    walk from the average client), so they add up exactly to the probability shown on the gauge;
+    the hover text keeps the exact log-odds of the fact and of each of its features for analysts.
     """
+    parts = explanation.top(top_n)
+    base = explanation.base_probability * 100
+    final = explanation.default_probability * 100
     names: list[str] = []
     values: list[float] = []
     measures: list[str] = []
     hover: list[str] = []
-    for item in parts.top:
-        names.append(f"{item.label} = {item.display_value}")
-        values.append(item.contribution)
+    for group in parts.top:
+        names.append(_bar_name(group))
+        values.append(group.points)
         measures.append("relative")
-        hover.append(f"{item.label} = {item.display_value}: {item.contribution:+.3f}")
+        hover.append(_bar_hover(group))
     if parts.n_others:
-        names.append(f"All {parts.n_others} other features")
-        values.append(parts.others)
+        names.append(_("All {n} other facts").format(n=parts.n_others))
+        values.append(parts.others_change * 100)
         measures.append("relative")
-        hover.append(f"{parts.n_others} other features together: {parts.others:+.3f}")
-    final = base_value + sum(values)
-    names.append("All together")
-    values.append(final - base_value)
+        hover.append(
+            _("{n} other facts ({features} features) together: {points}; log-odds {log_odds}")
+            .format(n=parts.n_others, features=parts.n_other_features,
+                    points=format_points(parts.others_change), log_odds=f"{parts.others:+.3f}")
+        )
+    names.append(_("All together"))
+    values.append(final - base)
     measures.append("total")
     hover.append(
-        f"From {_probability(base_value):.1%} (average client) to {_probability(final):.1%} "
-        f"(this client): {final - base_value:+.3f}"
+        _("From {base} (average client) to {final} (this client): {points}").format(
+            base=format_percent(explanation.base_probability),
+            final=format_percent(explanation.default_probability),
+            points=format_points(explanation.default_probability - explanation.base_probability),
+        )
     )
     trace = {
         "type": "waterfall",
@@ -114,9 +149,9 @@ def waterfall(parts: TopContributions, base_value: float) -> Figure:
         "y": names,
         "x": values,
         "measure": measures,
-        # Bars start from the average client's risk, as in SHAP's waterfall: a bar from zero to
-        # the base value would dwarf every contribution.
-        "base": base_value,
+        # Bars start from the average client's probability, as in SHAP's waterfall: a bar from
+        # zero to the base value would dwarf every contribution.
+        "base": base,
         "hovertext": hover,
         "hoverinfo": "text",
         "increasing": {"marker": {"color": RISK}},
@@ -124,29 +159,41 @@ def waterfall(parts: TopContributions, base_value: float) -> Figure:
         "totals": {"marker": {"color": NEUTRAL}},
         "connector": {"line": {"color": "#cccccc", "width": 1}},
     }
+    shapes = [
+        vertical_line(base, colour=NEUTRAL, dash="dot", width=2),
+        vertical_line(final, colour=CLIENT, dash="dash", width=2),
+    ]
+    annotations = [
+        note(_("average client {p}").format(p=format_percent(explanation.base_probability)),
+             x=base, xref="x", y=1.0, yanchor="bottom",
+             xanchor="right" if final >= base else "left", font={"color": "#555555"}),
+        note(_("this client {p}").format(p=format_percent(explanation.default_probability)),
+             x=final, xref="x", y=1.0, yanchor="bottom",
+             xanchor="left" if final >= base else "right"),
+    ]
+    if decision_threshold is not None:
+        shapes.append(vertical_line(decision_threshold * 100, colour=RISK, dash="solid", width=1))
+        annotations.append(
+            note(_("threshold {p}").format(p=format_percent(decision_threshold)),
+                 x=decision_threshold * 100, xref="x", y=1.0, yanchor="bottom", yshift=18,
+                 xanchor="center", font={"color": RISK})
+        )
     return {
         "data": [trace],
         "layout": base_layout(
             height=140 + 28 * len(names),
-            margin={"l": 10, "r": 20, "t": 70, "b": 50},
+            margin={"l": 10, "r": 20, "t": 90, "b": 60},
             title=title(
-                f"From the average client ({_probability(base_value):.1%}) "
-                f"to this client ({_probability(final):.1%})",
+                _("From the average client ({base}) to this client ({final})").format(
+                    base=format_percent(explanation.base_probability),
+                    final=format_percent(explanation.default_probability),
+                )
             ),
             showlegend=False,
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis=axis(RISK_AXIS_TITLE, zeroline=False),
-            shapes=[
-                vertical_line(base_value, colour=NEUTRAL, dash="dot", width=2),
-                vertical_line(final, colour=CLIENT, dash="dash", width=2),
-            ],
-            annotations=[
-                note(f"average client {_probability(base_value):.1%}", x=base_value, xref="x",
-                     y=1.0, yanchor="bottom", xanchor="right" if final >= base_value else "left",
-                     font={"color": "#555555"}),
-                note(f"this client {_probability(final):.1%}", x=final, xref="x", y=1.0,
-                     yanchor="bottom", xanchor="left" if final >= base_value else "right"),
-            ],
+            xaxis=axis(str(RISK_AXIS_TITLE), zeroline=False, ticksuffix=" %"),
+            shapes=shapes,
+            annotations=annotations,
         ),
     }
 

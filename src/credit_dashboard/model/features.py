@@ -32,6 +32,23 @@ ENGINEERED_FEATURES: dict[str, str] = {
     "EXT_SOURCE_STD": "Spread (standard deviation) of the available external scores",
 }
 
+#: Engineered feature name -> the raw Kaggle columns it is computed from, the column whose fact it
+#: expresses first ("Days employed / age" is about employment, not age). Explanations group a raw
+#: column with the features built from it into one reason (``services.groups``): add every new
+#: engineered feature here too (tests/reasons fail on one without its sources).
+FEATURE_SOURCES: dict[str, tuple[str, ...]] = {
+    "DAYS_EMPLOYED_ANOMALY": ("DAYS_EMPLOYED",),
+    "CREDIT_INCOME_RATIO": ("AMT_CREDIT", "AMT_INCOME_TOTAL"),
+    "ANNUITY_INCOME_RATIO": ("AMT_ANNUITY", "AMT_INCOME_TOTAL"),
+    "PAYMENT_RATE": ("AMT_ANNUITY", "AMT_CREDIT"),
+    "EMPLOYED_AGE_RATIO": ("DAYS_EMPLOYED", "DAYS_BIRTH"),
+    "INCOME_PER_PERSON": ("AMT_INCOME_TOTAL", "CNT_FAM_MEMBERS"),
+    "EXT_SOURCE_MEAN": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
+    "EXT_SOURCE_MIN": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
+    "EXT_SOURCE_MAX": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
+    "EXT_SOURCE_STD": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
+}
+
 _EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 _ENGINEERING_INPUTS = frozenset(
     {"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_EMPLOYED", "DAYS_BIRTH",

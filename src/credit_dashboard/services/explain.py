@@ -5,6 +5,8 @@ The model already gives contributions per explained feature in log-odds with one
 back to their column (``CreditRiskModel.contributions``); this module only turns them into what an
 advisor reads. Contributions are in log-odds of the default probability: they add up exactly
 (``base + sum == logit(probability)``), which probabilities would not.
+
+The same explanation by fact, in percentage points of probability, is ``services.grouped``.
 """
 
 from __future__ import annotations
@@ -114,12 +116,18 @@ def effect_words(contribution: float) -> str:
 
 
 def reading(item: Contribution, typical: Mapping[str, float] | None = None) -> str:
-    """One plain sentence per contribution.
+    """One plain sentence per contribution, its effect in log-odds (the analysts' unit).
 
     "External score 3 is low (0.12; usual 0.51): raises the risk, +0.45". ``typical`` maps a numeric
     feature to its usual value among past clients (the median); without it the sentence only states
     the value.
     """
+    state = state_words(item, typical)
+    return f"{item.label} {state}: {effect_words(item.contribution)}, {item.contribution:+.2f}"
+
+
+def state_words(item: Contribution, typical: Mapping[str, float] | None) -> str:
+    """"is low (0.12; usual 0.51)", "2.0 years ago (usual 0.8 years ago)" or "is 0.12"."""
     value_text = item.display_value
     usual = None if typical is None else typical.get(item.feature)
     number = _as_number(item.value)
@@ -133,17 +141,15 @@ def reading(item: Contribution, typical: Mapping[str, float] | None = None) -> s
     usual_text = format_value(item.feature, usual) if comparable else ""
     if comparable and item.feature in EVENT_DAYS_COLUMNS:
         # "Phone changed 2.0 years ago (usual 0.8 years ago)" reads better than "is high".
-        state = f"{value_text} (usual {usual_text})"
-    elif comparable:
+        return f"{value_text} (usual {usual_text})"
+    if comparable:
         # Compare on the axis the advisor sees (days before the application become years).
         to_axis, _ = display_scale(item.feature)
         level = "high" if to_axis(number) > to_axis(usual) else "low"
-        state = f"is {level} ({value_text}; usual {usual_text})"
-    elif item.feature in EVENT_DAYS_COLUMNS:
-        state = value_text
-    else:
-        state = f"is {value_text}"
-    return f"{item.label} {state}: {effect_words(item.contribution)}, {item.contribution:+.2f}"
+        return f"is {level} ({value_text}; usual {usual_text})"
+    if item.feature in EVENT_DAYS_COLUMNS:
+        return value_text
+    return f"is {value_text}"
 
 
 def _as_number(value: object) -> float | None:
@@ -154,3 +160,4 @@ def _as_number(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
+

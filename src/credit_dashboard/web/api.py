@@ -1,7 +1,8 @@
 """The JSON API, served by the same Flask server and the same ``ScoringService`` as the pages.
 
 - ``GET /api/health``: liveness, readiness and model version; public, carries no client data.
-- ``GET /api/clients/<id>``: an applicant's score, decision, threshold and largest contributions.
+- ``GET /api/clients/<id>``: an applicant's score, decision, threshold, largest contributions and
+  ``reasons`` (the principal reasons for a refusal, ``services.reasons``; empty when granted).
 - ``POST /api/score``: the same answer for a raw record (Kaggle column names -> values).
 
 Answers come from ``ClientResult.to_dict``, the object the advisor page draws, so the API and the
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from credit_dashboard.services import validation
 from credit_dashboard.services.explain import top_contributions
+from credit_dashboard.services.reasons import refusal_reasons
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +66,14 @@ class _BadRequest(Exception):
 
 
 def _answer(result: Any, top: int | None) -> Response:
-    """The ClientResult as the page has it, plus the sum of the contributions not listed."""
+    """The ClientResult as the page has it, plus the sum of the contributions not listed and the
+    reasons for a refusal."""
     payload = result.to_dict(top_n=top)
     if top is not None:
         split = top_contributions(result.contributions, top)
         payload["other_contributions"] = {"sum": split.others, "count": split.n_others}
+    # Reasons for a refusal (at most four, never a protected fact); an empty list when granted.
+    payload["reasons"] = [reason.to_dict() for reason in refusal_reasons(result).reasons]
     return _json(payload)
 
 

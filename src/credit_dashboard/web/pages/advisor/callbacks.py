@@ -21,7 +21,7 @@ from credit_dashboard.figures.palette import Figure
 from credit_dashboard.figures.score import gauge, waterfall
 from credit_dashboard.services.comparison import NumericSummary, client_category, to_display
 from credit_dashboard.services.container import AppServices
-from credit_dashboard.services.explain import reading, top_contributions
+from credit_dashboard.services.grouped import group_reading, grouped
 from credit_dashboard.services.labels import display_scale, format_value
 from credit_dashboard.services.scoring import ClientResult, UnknownClientError
 from credit_dashboard.web.pages.advisor import layout as ids
@@ -112,7 +112,7 @@ def _first(features: list[str], allowed: set[str], skip: str | None = None) -> s
 
 def client_view(services: AppServices, result: ClientResult, row: pd.Series) -> ClientView:
     """Build the page's content for a scored client (no model call here)."""
-    parts = top_contributions(result.contributions, WATERFALL_TOP)
+    explanation = grouped(result)
     # The "usual" values come from past clients; for the first seconds after start-up, while they
     # load in the background, the readings state the values without them rather than wait.
     typical = services.comparison.typical if services.comparison_ready() else None
@@ -125,8 +125,8 @@ def client_view(services: AppServices, result: ClientResult, row: pd.Series) -> 
         profile=profile_card(row),
         gauge=gauge(result.default_probability, result.decision_threshold),
         decision=decision_block(result),
-        waterfall=waterfall(parts, result.base_value),
-        readings=[html.Li(reading(c, typical)) for c in result.contributions[:READINGS_TOP]],
+        waterfall=waterfall(explanation, WATERFALL_TOP, result.decision_threshold),
+        readings=[html.Li(group_reading(g, typical)) for g in explanation.groups[:READINGS_TOP]],
         compare_feature=_first(ranked, pickable),
         scatter_x=scatter_x,
         scatter_y=_first(ranked, numeric, skip=scatter_x),

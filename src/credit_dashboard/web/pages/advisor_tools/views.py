@@ -10,7 +10,7 @@ import numpy as np
 from dash import dcc, html
 
 from credit_dashboard.figures.score import gauge, waterfall
-from credit_dashboard.services.explain import top_contributions
+from credit_dashboard.services.grouped import grouped
 from credit_dashboard.services.labels import feature_label, format_value, is_missing
 from credit_dashboard.services.neighbours import SimilarClients
 from credit_dashboard.services.scoring import ClientResult
@@ -31,11 +31,11 @@ def _decision_words(result: ClientResult) -> str:
 
 
 def _waterfall(result: ClientResult) -> dict[str, Any]:
-    return waterfall(top_contributions(result.contributions, WATERFALL_TOP), result.base_value)
+    return waterfall(grouped(result), WATERFALL_TOP, result.decision_threshold)
 
 
 def _on_one_axis(figures: list[dict[str, Any]]) -> None:
-    """Give the waterfalls the same log-odds range, so original and simulated read side by side."""
+    """Give the waterfalls the same range, so original and simulated read side by side."""
     ends: list[float] = []
     for figure in figures:
         trace = figure["data"][0]
