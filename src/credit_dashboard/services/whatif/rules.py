@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from credit_dashboard.i18n import N_, format_number
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.whatif.inputs import EDITABLE_INPUTS, EditableInput
 from credit_dashboard.services.whatif.units import DAYS_PER_YEAR, _missing, display_value
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, pandas_dtype
@@ -59,7 +61,7 @@ def apply_edits(original: pd.DataFrame, edits: Mapping[str, object]) -> EditChec
     for column, typed in edits.items():
         spec = EDITABLE_INPUTS.get(column)
         if spec is None:
-            errors[column] = "this input cannot be changed in a simulation"
+            errors[column] = _("this input cannot be changed in a simulation")
             continue
         if _as_shown(typed, display_value(original, column)):
             # Compared in the advisor's units: the real value sent back (years rounded to a
@@ -86,38 +88,40 @@ def _to_raw(spec: EditableInput, typed: object, original: pd.DataFrame) -> objec
     """The raw Kaggle value for a typed value, or ValueError with the message for the field."""
     if _blank(typed):
         if not spec.optional:
-            raise ValueError("required")
+            raise ValueError(_("required"))
         if spec.kind == "years_employed":
             return DAYS_EMPLOYED_ANOMALY  # Kaggle's code for "not employed"
         return math.nan
     if spec.kind == "category":
         text = str(typed).strip()
         if text not in spec.levels:
-            raise ValueError(f"unknown choice; expected one of {', '.join(spec.levels[:6])}...")
+            raise ValueError(_("unknown choice; expected one of {levels}...").format(
+                levels=", ".join(spec.levels[:6])))
         return text
     number = parse_number(typed)
     if spec.kind == "amount":
         if number <= 0:
-            raise ValueError("must be a positive amount")
+            raise ValueError(_("must be a positive amount"))
         if number > MAX_AMOUNT:
-            raise ValueError(f"must be at most {MAX_AMOUNT:,.0f}")
+            raise ValueError(_("must be at most {amount}").format(amount=format_number(MAX_AMOUNT)))
         return number
     if spec.kind == "count":
         if not number.is_integer():
-            raise ValueError("must be a whole number")
+            raise ValueError(_("must be a whole number"))
         upper = MAX_CHILDREN if spec.column == "CNT_CHILDREN" else MAX_FAMILY
         lower = 1 if spec.column == "CNT_FAM_MEMBERS" else 0
         if not lower <= number <= upper:
-            raise ValueError(f"must be between {lower} and {upper}")
+            raise ValueError(_("must be between {low} and {high}").format(low=lower, high=upper))
         return int(number) if pandas_dtype(spec.column) == "int64" else float(number)
     # Years employed: at least zero, and not before the working age.
     if number < 0:
-        raise ValueError("cannot be negative (leave empty for not employed)")
+        raise ValueError(_("cannot be negative (leave empty for not employed)"))
     age = -float(original["DAYS_BIRTH"].iloc[0]) / DAYS_PER_YEAR
     most = max(age - MIN_WORKING_AGE, 0.0)
     if number > most:
         raise ValueError(
-            f"cannot exceed {most:.1f} years (age {age:.0f} minus {MIN_WORKING_AGE})"
+            _("cannot exceed {most} years (age {age} minus {minimum})").format(
+                most=format_number(most, 1), age=format_number(age), minimum=MIN_WORKING_AGE)
         )
     return -int(round(number * DAYS_PER_YEAR))
 
@@ -127,18 +131,17 @@ _PAIR_RULES: tuple[tuple[tuple[str, str], Callable[[float, float], bool], str], 
     (
         ("AMT_ANNUITY", "AMT_CREDIT"),
         lambda annuity, credit: annuity < credit,
-        "the annuity ({0:,.0f}) must be below the credit amount ({1:,.0f})",
+        N_("the annuity ({0}) must be below the credit amount ({1})"),
     ),
     (
         ("AMT_GOODS_PRICE", "AMT_CREDIT"),
         lambda goods, credit: goods <= MAX_GOODS_TO_CREDIT * credit,
-        f"the goods price ({{0:,.0f}}) cannot exceed {MAX_GOODS_TO_CREDIT:g} times the credit "
-        "amount ({1:,.0f})",
+        N_("the goods price ({0}) cannot exceed {2} times the credit amount ({1})"),
     ),
     (
         ("CNT_FAM_MEMBERS", "CNT_CHILDREN"),
         lambda family, children: family >= children + 1,
-        "the family size ({0:.0f}) must count the client and the {1:.0f} children",
+        N_("the family size ({0}) must count the client and the {1} children"),
     ),
 )
 
@@ -154,7 +157,11 @@ def _cross_field_problems(row: pd.DataFrame, changed: set[str]) -> dict[str, str
         if _missing(first) or _missing(second) or holds(float(first), float(second)):
             continue
         column = pair[0] if pair[0] in changed else pair[1]
-        problems.setdefault(column, message.format(float(first), float(second)))
+        problems.setdefault(
+            column,
+            _(message).format(format_number(float(first)), format_number(float(second)),
+                              format_number(MAX_GOODS_TO_CREDIT, 1)),
+        )
     return problems
 
 
@@ -164,13 +171,13 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 def parse_number(typed: object) -> float:
     """A number from what the advisor typed: "250000", "250 000", "250,000", "1234,5"."""
     if isinstance(typed, bool):
-        raise ValueError("must be a number")
+        raise ValueError(_("must be a number"))
     if isinstance(typed, int | float | np.number):
         number = float(typed)
     else:
         text = str(typed).strip()
         if len(text) > 40:
-            raise ValueError("must be a number")
+            raise ValueError(_("must be a number"))
         text = re.sub(r"[\s\u00a0\u202f_']", "", text)
         if _THOUSANDS.match(text):
             text = text.replace(",", "")
@@ -179,9 +186,9 @@ def parse_number(typed: object) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError("must be a number") from None
+            raise ValueError(_("must be a number")) from None
     if not math.isfinite(number):
-        raise ValueError("must be a finite number")
+        raise ValueError(_("must be a finite number"))
     return number
 
 
