@@ -92,6 +92,7 @@ def _external_scores(group: GroupedContribution) -> str:
 _REPAYMENTS = lazy_gettext("The repayments of this loan are high compared with your income.")
 _AMOUNT = lazy_gettext("The amount of credit requested is high compared with your income.")
 _INCOME = lazy_gettext("Your income is low compared with the repayments of this loan.")
+_GOODS = lazy_gettext("The amount of credit requested compared with the price of the goods.")
 #: Which words the affordability fact gets, by the feature that raised the risk most.
 _AFFORDABILITY = {
     "AMT_ANNUITY": _REPAYMENTS,
@@ -100,12 +101,13 @@ _AFFORDABILITY = {
     "CREDIT_INCOME_RATIO": _AMOUNT,
     "AMT_INCOME_TOTAL": _INCOME,
     "INCOME_PER_PERSON": _INCOME,
+    "ANNUITY_PER_PERSON": lazy_gettext("The repayments of this loan are high."),
+    "CREDIT_GOODS_RATIO": _GOODS,
+    "CREDIT_GOODS_DIFFERENCE": _GOODS,
     "PAYMENT_RATE": lazy_gettext(
         "The repayment terms of this loan (the repayments compared with the amount borrowed)."
     ),
-    "AMT_GOODS_PRICE": lazy_gettext(
-        "The amount of credit requested compared with the price of the goods."
-    ),
+    "AMT_GOODS_PRICE": _GOODS,
 }
 
 
@@ -140,7 +142,7 @@ def _social_circle(group: GroupedContribution) -> str:
 
 
 def _addresses(group: GroupedContribution) -> str:
-    if any(not is_missing(m.value) and m.value == 1 for m in group.members):
+    if any(not is_missing(m.value) and float(m.value) >= 1 for m in group.members):  # type: ignore[arg-type]
         return _("Your home, work and registered addresses are in different places.")
     return _("Where you live and work compared with your registered address.")
 
