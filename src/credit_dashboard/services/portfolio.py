@@ -47,7 +47,7 @@ def segment_values(applicants: pd.DataFrame) -> pd.DataFrame:
 def portfolio_summary(
     applicants: pd.DataFrame, probability: np.ndarray, refused: np.ndarray
 ) -> dict[str, Any]:
-    """Histogram of probabilities and, per segment level, clients, refusal rate, mean probability."""
+    """Histogram of probabilities; per segment level: clients, refusal rate, mean probability."""
     p = np.asarray(probability, dtype=float)
     counts, _ = np.histogram(p, bins=HISTOGRAM_EDGES)
     frame = segment_values(applicants).assign(p=p, refused=np.asarray(refused, dtype=float))

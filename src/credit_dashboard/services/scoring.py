@@ -89,6 +89,16 @@ def _client_values(values: pd.DataFrame, raw: pd.DataFrame) -> dict[str, object]
     return {name: raw_row.get(name, value) for name, value in merged.items()}
 
 
+class MoreClients(Protocol):
+    """Clients held elsewhere (the stored batches, refreshed while the app runs)."""
+
+    def __contains__(self, client_id: object) -> bool: ...
+
+    def row(self, client_id: int) -> pd.DataFrame | None: ...
+
+    def search(self, prefix: str, limit: int) -> list[str]: ...
+
+
 class ResultCache(Protocol):
     """What the service needs from a cache (flask-caching's ``Cache`` fits)."""
 
@@ -106,6 +116,8 @@ class ScoringService:
     #: Past clients (not needed to score; the app keeps them in ``AppServices.history``).
     history: pd.DataFrame | None = None
     cache: ResultCache | None = None
+    #: Applicants of stored batches (``services.batch_clients``), looked up after the table's.
+    more_clients: MoreClients | None = None
     _positions: pd.Index = field(init=False, repr=False)
     _sorted_ids: list[str] = field(init=False, repr=False)
 
@@ -152,10 +164,14 @@ class ScoringService:
             if not candidate.startswith(text):
                 break
             found.append(candidate)
+        if self.more_clients is not None:
+            found = sorted(found + self.more_clients.search(text, limit))[:limit]
         return found
 
     def has_client(self, client_id: int) -> bool:
-        return client_id in self._positions
+        if client_id in self._positions:
+            return True
+        return self.more_clients is not None and client_id in self.more_clients
 
     def applicant_row(self, client_id: object) -> pd.DataFrame:
         """The applicant's raw Kaggle row (one-row DataFrame)."""
@@ -163,7 +179,10 @@ class ScoringService:
         try:
             position = self._positions.get_loc(key)
         except KeyError:
-            raise UnknownClientError(f"no applicant has the id {key}") from None
+            row = None if self.more_clients is None else self.more_clients.row(key)
+            if row is None:
+                raise UnknownClientError(f"no applicant has the id {key}") from None
+            return row
         # A one-row slice (a view, 4x quicker than a list take): callers only read it.
         return self.applicants.iloc[position : position + 1]
 

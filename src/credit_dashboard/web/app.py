@@ -54,6 +54,7 @@ Register = Callable[[dash.Dash, AppServices], None]
 EXTENSIONS: tuple[str, ...] = (
     "credit_dashboard.web.auth",  # logins before everything (before_request), headers, access log
     "credit_dashboard.web.api",  # JSON API on the same ScoringService
+    "credit_dashboard.web.api_batches",  # stored batches: poller, /api/batches, batch reports
     "credit_dashboard.web.pages.advisor_tools",  # what-if, similar clients, decision log panels
 )
 
