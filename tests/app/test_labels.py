@@ -84,3 +84,29 @@ def test_days_are_plotted_in_years() -> None:
     assert title == "Age (years)"
     same, title = display_scale("AMT_CREDIT")
     assert same(5.0) == 5.0 and title == "Credit amount"
+
+
+def test_every_category_level_is_marked_for_translation() -> None:
+    from credit_dashboard.services.level_texts import LEVEL_TEXTS
+    from credit_dashboard.storage.schema import CATEGORY_LEVELS
+
+    checked = 0
+    for column, levels in LEVEL_TEXTS.items():
+        expected = CATEGORY_LEVELS[column]
+        if column == "WEEKDAY_APPR_PROCESS_START":
+            expected = tuple(level.capitalize() for level in expected)
+        assert set(levels) == set(expected), column
+        checked += 1
+    assert checked == len(CATEGORY_LEVELS) - 4  # gender and the yes/no columns have their words
+
+
+def test_category_levels_read_in_french() -> None:
+    from credit_dashboard.i18n import use_language
+
+    with use_language("fr"):
+        assert format_value("NAME_CONTRACT_TYPE", "Cash loans") == "Prêt en espèces"
+        assert format_value("WEEKDAY_APPR_PROCESS_START", "TUESDAY") == "Mardi"
+        assert format_value("DAYS_BIRTH", -365.25 * 40.5) == "40 ans"
+        assert format_value("AMT_CREDIT", 250000.0) == "250\u202f000"
+    with use_language("en"):
+        assert format_value("NAME_CONTRACT_TYPE", "Cash loans") == "Cash loans"
