@@ -104,7 +104,8 @@ class _DictCache:
         self.store[key] = value
 
 
-def test_results_are_cached_by_model_version_and_id(services) -> None:
+def test_results_are_cached_by_model_version_language_and_id(services) -> None:
+    from credit_dashboard.i18n import use_language
     from credit_dashboard.services.scoring import ScoringService
 
     cache = _DictCache()
@@ -112,9 +113,15 @@ def test_results_are_cached_by_model_version_and_id(services) -> None:
                              cache=cache)
     client_id = _some_ids(scoring, 1)[0]
     first = scoring.score_client(str(client_id))
-    assert list(cache.store) == [f"client-result/{scoring.model_version}/{client_id}"]
+    assert list(cache.store) == [f"client-result/{scoring.model_version}/en/{client_id}"]
     assert scoring.score_client(client_id) is first
     assert scoring.score_client(client_id, use_cache=False) is not first
+    with use_language("fr"):
+        french = scoring.score_client(client_id)
+    # Same numbers, labels in the advisor's language (a cached English one is not served).
+    assert french is not first and french.default_probability == first.default_probability
+    assert any(c.label != f.label
+               for c, f in zip(french.contributions, first.contributions, strict=True))
 
 
 def test_score_record_agrees_with_score_client(scoring) -> None:

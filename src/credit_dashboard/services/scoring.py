@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from credit_dashboard.i18n import current_language
 from credit_dashboard.model.cost import GRANT as GRANT  # re-exported: the decision words
 from credit_dashboard.model.cost import REFUSE as REFUSE
 from credit_dashboard.model.cost import decision_for
@@ -188,7 +189,8 @@ class ScoringService:
 
     # --- scoring ----------------------------------------------------------------------------
     def _cache_key(self, client_id: int) -> str:
-        return f"client-result/{self.model_version}/{client_id}"
+        # The language is part of the key: a result carries its readable labels.
+        return f"client-result/{self.model_version}/{current_language()}/{client_id}"
 
     def score_client(self, client_id: object, use_cache: bool = True) -> ClientResult:
         """Score and explain one applicant (cached per model version and id)."""
