@@ -57,6 +57,11 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: _env_path("CREDIT_CACHE_DIR", ".cache"))
     cache_timeout_s: int = field(default_factory=lambda: _env_int("CREDIT_CACHE_TIMEOUT", 3600))
     debug: bool = field(default_factory=lambda: _env_bool("CREDIT_DEBUG", False))
+    #: The lender's name on documents for applicants (the printed refusal notice).
+    lender_name: str = field(
+        default_factory=lambda: os.environ.get("CREDIT_LENDER_NAME", "").strip()
+        or "Prêt à dépenser"
+    )
 
     @property
     def train_path(self) -> Path:
