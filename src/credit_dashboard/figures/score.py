@@ -28,9 +28,7 @@ from credit_dashboard.services.grouped import (
 )
 from credit_dashboard.services.labels import feature_label
 
-RISK_AXIS_TITLE = lazy_gettext(
-    "Probability of default (%): bars to the right raise it, in percentage points"
-)
+RISK_AXIS_TITLE = lazy_gettext("Probability of default, % (bars in percentage points)")
 
 
 def gauge_axis_max(decision_threshold: float) -> float:

@@ -3,7 +3,10 @@
 A refused applicant is owed the specific reasons actually scored (US Reg B's rule of thumb: at most
 four; the EU AI Act's transparency for credit scoring). A reason is a **fact group**
 (``services.groups``) that raised this client's risk: the groups with the largest positive log-odds,
-in that order, at most :data:`MAX_REASONS`. One fact gives one reason however many features the
+in that order, at most :data:`MAX_REASONS`. Each carries its effect in points from the
+waterfall's walk (``services.grouped``); the order is by log-odds, the model's own measure and the
+waterfall's order, so a reason walked at a steeper part of the curve may show more points than the
+one above it. One fact gives one reason however many features the
 model built from it, so "external score 3, the mean, lowest and highest external score" is one
 reason: "Your scores from external credit reference agencies are low."
 

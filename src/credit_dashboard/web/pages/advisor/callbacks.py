@@ -25,6 +25,7 @@ from credit_dashboard.services.grouped import group_reading, grouped
 from credit_dashboard.services.labels import display_scale, format_value
 from credit_dashboard.services.scoring import ClientResult, UnknownClientError
 from credit_dashboard.web.pages.advisor import layout as ids
+from credit_dashboard.web.pages.advisor.components import reasons as reasons_panel
 
 QUERY_KEY = "client"
 SUGGESTION_LIMIT = 10
@@ -177,6 +178,7 @@ def _message(text: str, colour: str = "warning") -> dbc.Alert:
 def register_callbacks(app: Dash, services: AppServices) -> None:
     """Wire the advisor page's components to the functions above."""
     scoring = services.scoring
+    reasons_panel.register_callbacks(app, services)
 
     @app.callback(Output(ids.SUGGESTIONS, "children"), Input(ids.SEARCH_INPUT, "value"))
     def suggest(text: str | None) -> list[html.Option]:

@@ -13,6 +13,7 @@ from dash import dcc, html
 from credit_dashboard.figures.score import global_importance
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label
+from credit_dashboard.web.pages.advisor.components import reasons as reasons_panel
 
 #: The selected client id (text) or None: extension panels use it as a callback Input.
 CLIENT_STORE = "advisor-client-id"
@@ -142,6 +143,7 @@ def _results(services: AppServices) -> html.Div:
                 ],
                 className="mb-3",
             ),
+            reasons_panel.layout(services),
             dbc.Card(
                 [
                     dbc.CardHeader("Compare with past clients who repaid and who defaulted"),

@@ -1,0 +1,70 @@
+"""In headless Chromium: a refused client's reasons on the advisor page, then the printed notice.
+
+Screenshots (tests/screenshots/reasons_*.png) are there to be looked at: the notice must read well
+on paper.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_dashboard.config import Settings
+from credit_dashboard.i18n import use_language
+from credit_dashboard.services.reasons import refusal_reasons
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def _save(dash_duo, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = dash_duo.driver
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, min(int(height) + 150, 6000))
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+def test_refused_client_reasons_then_notice(dash_duo, small_data_dir, small_artifacts_dir,
+                                            scored_clients) -> None:
+    from credit_dashboard.web.app import create_app
+
+    app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir),
+                     extensions=[])
+    refused = next(r for r in scored_clients if r.decision == "refuse")
+    with use_language("en"):
+        expected = [r.text for r in refusal_reasons(refused).reasons]
+    assert expected
+
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1400, 1000)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?client={refused.client_id}")
+    dash_duo.wait_for_element("#reasons-list li", timeout=30)
+    shown = [li.text for li in dash_duo.find_elements("#reasons-list li")]
+    assert len(shown) == len(expected)
+    for text, reason in zip(shown, expected, strict=True):
+        assert text.startswith(reason) and text.endswith(" points)")
+    link = dash_duo.find_element("#reasons-notice-link")
+    assert link.get_attribute("href").endswith(f"/notice/{refused.client_id}")
+    # The analysts' table is there, folded away.
+    assert dash_duo.find_element("#reasons-facts-table") is not None
+    _save(dash_duo, "reasons_advisor_page")
+    panel = dash_duo.find_element("#reasons-body").find_element("xpath", "../..")
+    panel.screenshot(str(SCREENSHOTS / "reasons_panel.png"))
+    assert dash_duo.get_logs() == []
+
+    dash_duo.driver.get(link.get_attribute("href"))
+    dash_duo.wait_for_element("#notice-reasons li", timeout=10)
+    printed = [li.text for li in dash_duo.find_elements("#notice-reasons li")]
+    assert printed == expected
+    body = dash_duo.find_element("main").text
+    assert str(refused.client_id) in body and "Decision: refused" in body
+    _save(dash_duo, "reasons_notice")
+    # As printed: the print stylesheet hides the button.
+    dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not dash_duo.find_element("#notice-print").is_displayed()
+    _save(dash_duo, "reasons_notice_print")
