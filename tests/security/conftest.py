@@ -14,6 +14,12 @@ from werkzeug.security import generate_password_hash
 from credit_dashboard.config import Settings
 
 PASSWORD = "correct horse battery staple"
+#: Variables of the developer's shell that would change what these tests see.
+ENV_OFF = (
+    "CREDIT_AUTH_DISABLED", "CREDIT_SECRET_KEY", "CREDIT_COOKIE_SECURE", "CREDIT_REDIS_URL",
+    "CREDIT_TRUSTED_PROXIES", "CREDIT_API_RATE_LIMIT", "CREDIT_LOGIN_ACCOUNT_LIMIT",
+    "CREDIT_LOGIN_ADDRESS_LIMIT",
+)
 
 
 @pytest.fixture()
@@ -21,24 +27,38 @@ def auth_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Logins on, a users file in a temporary config dir (never the real ~/.config)."""
     users_file = tmp_path / "config" / "users.json"
     monkeypatch.setenv("CREDIT_USERS_FILE", str(users_file))
-    for name in ("CREDIT_AUTH_DISABLED", "CREDIT_SECRET_KEY", "CREDIT_COOKIE_SECURE"):
+    monkeypatch.setenv("CREDIT_RATELIMIT_DB", str(tmp_path / "ratelimits.sqlite3"))
+    for name in ENV_OFF:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CREDIT_HOST", "127.0.0.1")
     return users_file
 
 
-def write_users(path: Path, users: dict[str, str], api_keys: dict[str, str] | None = None) -> None:
-    """A users file with the given name -> password and API key name -> key (hashed as in prod)."""
+def write_users(
+    path: Path,
+    users: dict[str, str],
+    api_keys: dict[str, str] | None = None,
+    roles: dict[str, str] | None = None,
+) -> None:
+    """A users file with the given name -> password and API key name -> key (hashed as in prod).
+
+    ``roles`` gives a user's or key's role by name; by default an account is called after its
+    role ("analyst", "admin"), and anything else is an advisor.
+    """
     import hashlib
+
+    def role(name: str) -> str:
+        chosen = (roles or {}).get(name) or name.split("-")[0]
+        return chosen if chosen in ("advisor", "analyst", "admin") else "advisor"
 
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "users": {
-            name: {"password_hash": generate_password_hash(secret), "role": "advisor"}
+            name: {"password_hash": generate_password_hash(secret), "role": role(name)}
             for name, secret in users.items()
         },
         "api_keys": {
-            name: {"sha256": hashlib.sha256(key.encode()).hexdigest()}
+            name: {"sha256": hashlib.sha256(key.encode()).hexdigest(), "role": role(name)}
             for name, key in (api_keys or {}).items()
         },
     }

@@ -19,7 +19,7 @@ import pytest
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
 from credit_dashboard.web.pages.advisor import layout as ids
 
-from .conftest import PASSWORD, sign_in, write_users
+from .conftest import ENV_OFF, PASSWORD, sign_in, write_users
 
 API_KEY = "cd_security-suite-key-000000000000000000000000000"
 KEY = {"X-API-Key": API_KEY}
@@ -33,12 +33,13 @@ def app_env(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
     assert EXTENSIONS[0] == "credit_dashboard.web.auth", "logins must guard later extensions"
     config = tmp_path_factory.mktemp("config")
     users_file = config / "users.json"
-    write_users(users_file, {"advisor": PASSWORD}, {"batch": API_KEY})
+    write_users(users_file, {"advisor": PASSWORD, "analyst": PASSWORD}, {"batch": API_KEY})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CREDIT_USERS_FILE", str(users_file))
         patch.setenv("CREDIT_DECISIONS_DB", str(config / "decisions.sqlite3"))
+        patch.setenv("CREDIT_RATELIMIT_DB", str(config / "ratelimits.sqlite3"))
         patch.setenv("CREDIT_HOST", "127.0.0.1")
-        for name in ("CREDIT_AUTH_DISABLED", "CREDIT_SECRET_KEY", "CREDIT_COOKIE_SECURE"):
+        for name in ENV_OFF:
             patch.delenv(name, raising=False)
         app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
         yield app
@@ -153,8 +154,10 @@ def test_the_listed_data_routes_are_the_apps(server) -> None:
     assert EXPORT_PATH == "/advisor-tools/decisions.csv" and DRIFT_REPORT_URL == "/reports/drift"
 
 
-def test_the_drift_report_is_served_signed_in_and_framable_same_origin_only(advisor) -> None:
-    response = advisor.get("/reports/drift")
+def test_the_drift_report_is_served_signed_in_and_framable_same_origin_only(server) -> None:
+    analyst = server.test_client()
+    assert sign_in(analyst, "analyst", PASSWORD).status_code == 302  # reports are for analysts
+    response = analyst.get("/reports/drift")
     assert response.status_code in (200, 404)  # 404 only if training wrote no report
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]

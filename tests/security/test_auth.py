@@ -33,11 +33,15 @@ PROTECTED = [
     ("POST", "/api/score"),
 ]
 
+#: Stand-in routes under the app's real rules, so the roles table knows them.
+REAL_RULES = {"/api/clients/100002": "/api/clients/<path:client_text>"}
+
 
 def make_app() -> Flask:
     app = Flask("stand-in")
     for method, path in PROTECTED:
-        app.add_url_rule(path, path, lambda: SECRET, methods=[method])
+        rule = REAL_RULES.get(path, path)
+        app.add_url_rule(rule, path, lambda **_: SECRET, methods=[method])
     app.add_url_rule("/api/health", "health", lambda: jsonify(status="ok"))
     auth.register(app)
     return app
@@ -45,7 +49,12 @@ def make_app() -> Flask:
 
 @pytest.fixture()
 def users(auth_env: Path) -> Path:
-    write_users(auth_env, {"advisor": PASSWORD, "analyst": "another password"}, {"batch": API_KEY})
+    # Admins: these tests are about signing in; roles have their own tests (test_roles.py), and
+    # the stand-in's routes are not in the roles table (so only admins may open them).
+    write_users(
+        auth_env, {"advisor": PASSWORD, "analyst": "another password"}, {"batch": API_KEY},
+        roles={"advisor": "admin", "analyst": "admin", "batch": "admin"},
+    )
     return auth_env
 
 
@@ -162,7 +171,7 @@ def test_changing_a_password_signs_out_open_sessions(users: Path) -> None:
     client = make_app().test_client()
     sign_in(client, "advisor", PASSWORD)
     assert client.get("/").status_code == 200
-    write_users(users, {"advisor": "a new password"})
+    write_users(users, {"advisor": "a new password"}, roles={"advisor": "admin"})
     assert client.get("/").status_code == 302
 
 
@@ -194,7 +203,8 @@ def test_first_run_creates_a_private_account_and_shows_the_password_once(
     app = make_app()  # second start: the same account, no new password, nothing shown
     assert not [r for r in caplog.records if "password" in r.getMessage()]
     client = app.test_client()
-    assert sign_in(client, "advisor", password).status_code == 302
+    assert sign_in(client, "admin", password).status_code == 302  # the installer: every right
+    assert json.loads(auth_env.read_text())["users"]["admin"]["role"] == "admin"
     assert client.get("/").get_data(as_text=True) == SECRET
 
 
@@ -304,8 +314,8 @@ def test_request_ids_and_a_log_without_secrets(users: Path, caplog) -> None:
 
 def test_cli_adds_users_and_keys_that_work(auth_env: Path, capsys) -> None:
     assert auth._main(["add-user", "analyst1", "--role", "analyst"]) == 0
-    password = re.search(r"password for analyst1: (\S+)", capsys.readouterr().out).group(1)
-    assert auth._main(["add-api-key", "batch"]) == 0
+    password = re.search(r"password for analyst1 \(analyst\): (\S+)", capsys.readouterr().out)[1]
+    assert auth._main(["add-api-key", "batch", "--role", "analyst"]) == 0
     key = re.search(r"\): (\S+)", capsys.readouterr().out).group(1)
     assert stat.S_IMODE(auth_env.stat().st_mode) == 0o600
     client = make_app().test_client()

@@ -71,6 +71,18 @@ PAGES: tuple[tuple[str, str], ...] = (
 )
 
 
+def _visible_pages() -> list[tuple[str, str]]:
+    """The pages the caller's role may open (every page when logins are not installed)."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context() or not current_app.config.get("CREDIT_ROLES_ENFORCED"):
+        return list(PAGES)
+    from credit_dashboard.web.auth import current_role
+    from credit_dashboard.web.auth.roles import visible_pages
+
+    return visible_pages(PAGES, current_role())
+
+
 def _navbar() -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
@@ -78,7 +90,7 @@ def _navbar() -> dbc.Navbar:
                 dbc.NavbarBrand("Prêt à dépenser · credit scoring", href="/"),
                 dbc.Nav(
                     [dbc.NavItem(dbc.NavLink(name, href=path, active="exact"))
-                     for path, name in PAGES],
+                     for path, name in _visible_pages()],
                     navbar=True,
                 ),
             ],
@@ -170,13 +182,17 @@ def create_app(
     services = load_services(settings, cache=cache)
     app.server.config["CREDIT_SERVICES"] = services
 
-    app.layout = html.Div(
-        [
-            dcc.Location(id="url", refresh="callback-nav"),
-            _navbar(),
-            dbc.Container(html.Main(id="page-content"), fluid="xl", className="pb-5"),
-        ]
-    )
+    def shell() -> html.Div:
+        # A function, so the navigation is drawn per request for the caller's role.
+        return html.Div(
+            [
+                dcc.Location(id="url", refresh="callback-nav"),
+                _navbar(),
+                dbc.Container(html.Main(id="page-content"), fluid="xl", className="pb-5"),
+            ]
+        )
+
+    app.layout = shell
 
     @app.callback(
         Output("page-content", "children"), Input("url", "pathname"), State("url", "search")

@@ -14,31 +14,44 @@ Environment:
 - ``CREDIT_SESSION_HOURS``: how long a sign-in lasts (default 8).
 - ``CREDIT_AUTH_DISABLED=1``: no logins, for local development only: refused at start-up unless
   ``CREDIT_HOST`` is a loopback address, and requests from any other address get 403.
+- ``CREDIT_TRUSTED_PROXIES``, ``CREDIT_REDIS_URL``, ``CREDIT_RATELIMIT_DB``,
+  ``CREDIT_API_RATE_LIMIT``, ``CREDIT_LOGIN_ACCOUNT_LIMIT``, ``CREDIT_LOGIN_ADDRESS_LIMIT``: see
+  ``ratelimit``.
 
-Manage accounts with ``python -m credit_dashboard.web.auth add-user NAME`` / ``add-api-key NAME`` /
-``remove NAME``.
+Manage accounts with ``python -m credit_dashboard.web.auth add-user NAME --role ROLE`` /
+``add-api-key NAME --role ROLE`` / ``remove NAME`` (roles: ``advisor``, ``analyst``, ``admin``;
+what each may open is the table in ``roles``). The first run creates ``admin``.
 
 One module per job: ``settings`` (the variables above), ``users`` (the users file: format, private
-creation, first-run account, hashing, API keys, change detection), ``sessions`` (signed sessions,
-CSRF tokens, the failed-login throttle), ``views`` (the sign-in and sign-out pages), ``headers``
-(security headers and the access log), ``guard`` (the before-request guard and ``register``) and
-``cli`` (the account commands). This module re-exports what the app, the scripts and the tests
-use, so the app still registers the extension as ``credit_dashboard.web.auth``.
+creation, first-run account, hashing, API keys and their roles, change detection), ``sessions``
+(signed sessions, CSRF tokens), ``roles`` (who may open which route, page and callback: the one
+table to extend), ``permissions`` (enforcing it, 403s), ``ratelimit`` + ``sqlite_storage``
+(failed sign-ins per account and address, API calls per key, counters shared by the workers),
+``views`` (the sign-in and sign-out pages), ``headers`` (security headers and the access log),
+``guard`` (the before-request guard and ``register``) and ``cli`` (the account commands). This
+module re-exports what the app, the scripts and the tests use, so the app still registers the
+extension as ``credit_dashboard.web.auth``.
 """
 
 from __future__ import annotations
 
 from credit_dashboard.web.auth.cli import _main
-from credit_dashboard.web.auth.guard import API_KEY_HEADER, current_user, register
+from credit_dashboard.web.auth.guard import API_KEY_HEADER, current_role, current_user, register
+from credit_dashboard.web.auth.roles import ADMIN, ADVISOR, ANALYST, ROLES
 from credit_dashboard.web.auth.sessions import MAX_FAILED_LOGINS
 from credit_dashboard.web.auth.users import add_api_key, add_user
 
 __all__ = [
+    "ADMIN",
+    "ADVISOR",
+    "ANALYST",
     "API_KEY_HEADER",
     "MAX_FAILED_LOGINS",
+    "ROLES",
     "_main",
     "add_api_key",
     "add_user",
+    "current_role",
     "current_user",
     "register",
 ]

@@ -21,18 +21,22 @@ def _main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-user", help="add a user or reset a password (printed once)")
     add.add_argument("name")
-    add.add_argument("--role", choices=ROLES, default="advisor")
+    add.add_argument("--role", choices=ROLES, default="advisor",
+                     help="advisor, analyst or admin (default: advisor)")
     key = sub.add_parser("add-api-key", help="create an API key named NAME (printed once)")
     key.add_argument("name")
+    key.add_argument("--role", choices=ROLES, default="advisor",
+                     help="what the key may call (default: advisor)")
     drop = sub.add_parser("remove", help="remove the user and the API key named NAME")
     drop.add_argument("name")
     args = parser.parse_args(argv)
 
     path = AuthSettings().users_file
     if args.command == "add-user":
-        print(f"password for {args.name}: {add_user(path, args.name, args.role)}")
+        print(f"password for {args.name} ({args.role}): {add_user(path, args.name, args.role)}")
     elif args.command == "add-api-key":
-        print(f"API key {args.name} (send it as {API_KEY_HEADER}): {add_api_key(path, args.name)}")
+        key = add_api_key(path, args.name, args.role)
+        print(f"API key {args.name} ({args.role}; send it as {API_KEY_HEADER}): {key}")
     elif remove(path, args.name):
         print(f"removed {args.name}")
     else:

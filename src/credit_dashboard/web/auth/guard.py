@@ -1,7 +1,9 @@
 """The guard in front of everything, and ``register``, which puts the logins on a server.
 
 Every request except ``PUBLIC_PATHS`` needs a signed-in session or, under ``/api/``, an API key;
-a browser asking for a page is sent to sign in and back, anything else gets 401 JSON.
+a browser asking for a page is sent to sign in and back, anything else gets 401 JSON. Then the
+caller's role must allow the route, page or callback (:mod:`roles`, :mod:`permissions`): 403
+otherwise. Rate limits (:mod:`ratelimit`) are checked after the guard, knowing the caller.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, jsonify, redirect, request
+from flask_limiter import RateLimitExceeded
 
+from credit_dashboard.web.auth import permissions, ratelimit
 from credit_dashboard.web.auth.headers import install_request_log, install_security_headers
+from credit_dashboard.web.auth.roles import ADMIN
 from credit_dashboard.web.auth.sessions import _Auth
 from credit_dashboard.web.auth.settings import AuthSettings
 from credit_dashboard.web.auth.users import (
@@ -23,7 +29,7 @@ from credit_dashboard.web.auth.users import (
     ensure_users_file,
     load_or_create_secret_key,
 )
-from credit_dashboard.web.auth.views import _blueprint, _safe_next
+from credit_dashboard.web.auth.views import _blueprint, _safe_next, too_many_sign_ins
 
 # One logger for every part of the logins, named as before the split: the README shows
 # "WARNING credit_dashboard.web.auth: first run: ..." and operators filter on that name.
@@ -47,33 +53,45 @@ def _wants_page() -> bool:
     return request.method == "GET" and not request.path.startswith(("/api/", "/_dash"))
 
 
-def _install_guard(server: Flask, auth: _Auth) -> None:
+def _install_guard(server: Flask, auth: _Auth, dash_app: Any) -> None:
     @server.before_request
     def require_login():
         if request.path in PUBLIC_PATHS:
             return None
-        if auth.settings.disabled:
-            # Logins off serves this machine only, whatever address gunicorn was bound to.
-            if request.remote_addr not in _LOOPBACK_ADDRESSES:
-                response = jsonify(error="logins are off on this server: local requests only")
-                response.status_code = 403
-                return response
-            g.user = "local-dev"
+        refused = _identify(auth)
+        if refused is not None:
+            return refused
+        why = permissions.check(dash_app, g.get("role"))
+        if why is None:
             return None
-        if request.path.startswith("/api/") and API_KEY_HEADER in request.headers:
-            name = auth.store.user_for_api_key(request.headers[API_KEY_HEADER])  # type: ignore[union-attr]
-            if name is None:
-                return _unauthorised("invalid API key")
-            g.user = f"key:{name}"
-            return None
-        user = auth.signed_in_user()
-        if user is not None:
-            g.user = user.name
-            return None
-        if _wants_page():
-            wanted = request.full_path.rstrip("?")  # Flask adds "?" even without a query
-            return redirect("/login?" + urlencode({"next": _safe_next(wanted)}))
-        return _unauthorised(f"sign in first, or send an {API_KEY_HEADER} header to /api/")
+        log.warning("refused to %s (role %s): %s", g.get("user"), g.get("role"), why)
+        return permissions.forbidden(g.get("role"))
+
+
+def _identify(auth: _Auth):  # type: ignore[no-untyped-def]
+    """Set ``g.user`` and ``g.role`` for the caller; a response when nobody is signed in."""
+    if auth.settings.disabled:
+        # Logins off serves this machine only, whatever address gunicorn was bound to.
+        if request.remote_addr not in _LOOPBACK_ADDRESSES:
+            response = jsonify(error="logins are off on this server: local requests only")
+            response.status_code = 403
+            return response
+        g.user, g.role = "local-dev", ADMIN
+        return None
+    if request.path.startswith("/api/") and API_KEY_HEADER in request.headers:
+        key = auth.store.api_key(request.headers[API_KEY_HEADER])  # type: ignore[union-attr]
+        if key is None:
+            return _unauthorised("invalid API key")
+        g.user, g.role = f"key:{key.name}", key.role
+        return None
+    user = auth.signed_in_user()
+    if user is not None:
+        g.user, g.role = user.name, user.role
+        return None
+    if _wants_page():
+        wanted = request.full_path.rstrip("?")  # Flask adds "?" even without a query
+        return redirect("/login?" + urlencode({"next": _safe_next(wanted)}))
+    return _unauthorised(f"sign in first, or send an {API_KEY_HEADER} header to /api/")
 
 
 def _start(settings: AuthSettings) -> tuple[UserStore | None, str]:
@@ -106,9 +124,11 @@ def register(app: Any, services: Any = None) -> None:
     from credit_dashboard.services.container import StartupError
 
     server: Flask = getattr(app, "server", app)
+    data_dir = Path(getattr(getattr(services, "settings", None), "data_dir", None) or "data")
     try:
         settings = AuthSettings()
         store, secret = _start(settings)
+        ratelimit.check_limits(settings)
     except (OSError, ValueError, RuntimeError) as exc:
         raise StartupError(f"logins cannot start: {exc}") from exc
     install_request_log(server)
@@ -122,10 +142,30 @@ def register(app: Any, services: Any = None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
     )
     auth = _Auth(settings, store, secret)
-    server.register_blueprint(_blueprint(auth))
-    _install_guard(server, auth)
+    ratelimit.trust_proxies(server, settings.trusted_proxies)
+    _install_guard(server, auth, app if app is not server else None)
+    server.config["CREDIT_ROLES_ENFORCED"] = True  # the navigation shows only what the role opens
+    try:  # after the guard: the API limit counts per caller, known only once signed in
+        limiter = ratelimit.make_limiter(server, settings, data_dir)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise StartupError(f"rate limits cannot start: {exc}") from exc
+    server.register_blueprint(_blueprint(auth, ratelimit.login_limits(limiter, settings)))
+
+    @server.errorhandler(RateLimitExceeded)
+    def too_many(exc: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        if request.path == "/login":
+            return too_many_sign_ins(auth)
+        return ratelimit.too_many_api_calls(exc)
 
 
 def current_user() -> str | None:
     """The signed-in user's name for this request (``key:<name>`` for API keys), if any."""
     return g.get("user")
+
+
+def current_role() -> str | None:
+    """The caller's role for this request (``admin`` when logins are off), or None."""
+    try:
+        return g.get("role")
+    except RuntimeError:  # outside a request
+        return None

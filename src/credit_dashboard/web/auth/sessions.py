@@ -1,4 +1,6 @@
-"""Who is signed in: the signed session, CSRF tokens for the forms, the failed-login throttle.
+"""Who is signed in: the signed session and the CSRF tokens of the forms.
+
+Failed sign-ins are counted by :mod:`ratelimit`.
 
 ``_Auth`` is the state one server needs; the sign-in views and the guard share it.
 """
@@ -7,9 +9,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 
 from flask import session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,43 +16,17 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from credit_dashboard.web.auth.settings import AuthSettings
 from credit_dashboard.web.auth.users import User, UserStore
 
+#: Failed sign-ins per account within 15 minutes by default (``CREDIT_LOGIN_ACCOUNT_LIMIT``).
 MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW_S = 15 * 60
-
-
-class LoginThrottle:
-    """Refuse sign-in attempts from an address after too many failures in a window."""
-
-    def __init__(self, limit: int = MAX_FAILED_LOGINS, window_s: float = FAILED_LOGIN_WINDOW_S):
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            times = self._failures.get(address)
-            now = time.monotonic()
-            while times and now - times[0] > self.window_s:
-                times.popleft()
-            return bool(times) and len(times) >= self.limit
-
-    def record_failure(self, address: str) -> None:
-        with self._lock:
-            self._failures.setdefault(address, deque()).append(time.monotonic())
-
-    def reset(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
 
 
 class _Auth:
-    """The state one server needs: settings, users, the CSRF signer, the throttle."""
+    """The state one server needs: settings, users, the CSRF signer."""
 
     def __init__(self, settings: AuthSettings, store: UserStore | None, secret: str) -> None:
         self.settings = settings
         self.store = store
         self.signer = URLSafeTimedSerializer(secret, salt="credit-dashboard-form")
-        self.throttle = LoginThrottle()
 
     def form_token(self) -> str:
         nonce = session.get("form_nonce")

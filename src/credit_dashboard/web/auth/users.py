@@ -23,13 +23,18 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from credit_dashboard.web.auth.roles import ADMIN, ADVISOR, ROLES
 from credit_dashboard.web.auth.settings import AuthSettings
 
 # The one logger name of all the logins, as before the split (why: see guard.py).
 log = logging.getLogger("credit_dashboard.web.auth")
 
-DEFAULT_USER = "advisor"
-ROLES = ("advisor", "analyst")
+#: The first-run account: whoever installs the app gets every right, and adds advisors and
+#: analysts with ``python -m credit_dashboard.web.auth add-user NAME --role ROLE``.
+DEFAULT_USER = "admin"
+DEFAULT_USER_ROLE = ADMIN
+#: Accounts and keys written before roles existed were all advisors.
+LEGACY_ROLE = ADVISOR
 
 
 @functools.cache
@@ -90,7 +95,7 @@ def ensure_users_file(path: Path) -> str | None:
     if path.exists():
         return None
     password = secrets.token_urlsafe(12)
-    account = {"password_hash": generate_password_hash(password), "role": "advisor"}
+    account = {"password_hash": generate_password_hash(password), "role": DEFAULT_USER_ROLE}
     users = {"users": {DEFAULT_USER: account}, "api_keys": {}}
     created = _write_private(path, json.dumps(users, indent=2) + "\n", replace=False)
     return password if created else None
@@ -111,12 +116,27 @@ def _api_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _role_of(entry: dict[str, Any]) -> str | None:
+    """The entry's role; None (no rights at all) for a role written by hand that does not exist."""
+    role = entry.get("role", LEGACY_ROLE)
+    if role not in ROLES:
+        log.error("users file: unknown role %r: that account gets no access", role)
+        return None
+    return str(role)
+
+
 @dataclass(frozen=True)
 class User:
     name: str
-    role: str
+    role: str | None
     #: Changes when the password hash changes, which signs out that user's open sessions.
     stamp: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    role: str | None
 
 
 class UserStore:
@@ -159,7 +179,7 @@ class UserStore:
         if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):
             return None
         stamp = hashlib.sha256(entry["password_hash"].encode("utf-8")).hexdigest()[:16]
-        return User(name, str(entry.get("role", "advisor")), stamp)
+        return User(name, _role_of(entry), stamp)
 
     def check_password(self, name: str, password: str) -> User | None:
         """The user when the password matches; the same work is done for unknown names."""
@@ -174,16 +194,21 @@ class UserStore:
             ok = False
         return self.user(name) if ok and stored else None
 
-    def user_for_api_key(self, key: str) -> str | None:
-        """The name an API key belongs to; every stored key is compared, in constant time."""
+    def api_key(self, key: str) -> ApiKey | None:
+        """The API key's name and role; every stored key is compared, in constant time."""
         self._refresh()
         digest = _api_key_digest(key)
         found = None
         for name, entry in self._data["api_keys"].items():
             stored = entry.get("sha256", "") if isinstance(entry, dict) else ""
             if hmac.compare_digest(digest, str(stored)):
-                found = name
+                found = ApiKey(name, _role_of(entry))
         return found
+
+    def user_for_api_key(self, key: str) -> str | None:
+        """The name an API key belongs to."""
+        found = self.api_key(key)
+        return found.name if found else None
 
 
 # ------------------------------------------------------------------------- managing accounts
@@ -195,20 +220,25 @@ def _update_users(path: Path, change) -> None:
     _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
 
 
-def add_user(path: Path, name: str, role: str = "advisor") -> str:
-    """Add ``name`` (or reset its password) in the users file; returns the new random password."""
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+
+
+def add_user(path: Path, name: str, role: str = ADVISOR) -> str:
+    """Add ``name`` (or reset its password) in the users file; returns the new random password."""
+    _check_role(role)
     password = secrets.token_urlsafe(12)
     account = {"password_hash": generate_password_hash(password), "role": role}
     _update_users(path, lambda data: data["users"].__setitem__(name, account))
     return password
 
 
-def add_api_key(path: Path, name: str) -> str:
-    """Create (or replace) the API key ``name``; returns the key, which is stored only hashed."""
+def add_api_key(path: Path, name: str, role: str = ADVISOR) -> str:
+    """Create (or replace) the API key ``name`` with ``role``; returns the key (stored hashed)."""
+    _check_role(role)
     key = "cd_" + secrets.token_urlsafe(32)
-    entry = {"sha256": _api_key_digest(key)}
+    entry = {"sha256": _api_key_digest(key), "role": role}
     _update_users(path, lambda data: data["api_keys"].__setitem__(name, entry))
     return key
 

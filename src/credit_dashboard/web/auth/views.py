@@ -7,12 +7,11 @@ from html import escape
 
 from flask import Blueprint, Response, make_response, redirect, request, session
 
+from credit_dashboard.web.auth.ratelimit import LOGIN_BODY_LIMIT
 from credit_dashboard.web.auth.sessions import _Auth
 
 # The one logger name of all the logins, as before the split (why: see guard.py).
 log = logging.getLogger("credit_dashboard.web.auth")
-
-LOGIN_BODY_LIMIT = 8 * 1024
 
 
 _PAGE = """<!doctype html>
@@ -36,7 +35,7 @@ _PAGE_CSP = (
 )
 
 
-def _html(title: str, body: str, status: int = 200) -> Response:
+def html_page(title: str, body: str, status: int = 200) -> Response:
     """A self-contained page (inline style, no script), so signing in needs no other file."""
     response = make_response(_PAGE.format(title=escape(title), body=body), status)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
@@ -65,13 +64,23 @@ def _login_form(auth: _Auth, next_path: str, error: str = "", status: int = 200)
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>"""
-    return _html("Sign in", body, status)
+    return html_page("Sign in", body, status)
 
 
-def _blueprint(auth: _Auth) -> Blueprint:
+def too_many_sign_ins(auth: _Auth) -> Response:
+    """The sign-in form again, with a 429: the account or this address failed too often."""
+    return _login_form(
+        auth, _safe_next(request.values.get("next")),
+        "Too many failed attempts. Try again later.", 429,
+    )
+
+
+def _blueprint(auth: _Auth, limit_failures=lambda view: view) -> Blueprint:  # type: ignore[no-untyped-def]
+    """The sign-in and sign-out routes; ``limit_failures`` wraps the sign-in view (rate limits)."""
     bp = Blueprint("auth", __name__)
 
     @bp.route("/login", methods=["GET", "POST"])
+    @limit_failures
     def login():
         next_path = _safe_next(request.values.get("next"))
         if auth.settings.disabled:
@@ -82,18 +91,14 @@ def _blueprint(auth: _Auth) -> Blueprint:
             return _login_form(auth, next_path)
         request.max_content_length = LOGIN_BODY_LIMIT
         address = request.remote_addr or "?"
-        if auth.throttle.blocked(address):
-            return _login_form(auth, next_path, "Too many failed attempts. Try again later.", 429)
         if not auth.form_token_ok(request.form.get("csrf_token")):
             return _login_form(auth, next_path, "The form expired. Please sign in again.", 400)
         user = auth.store.check_password(  # type: ignore[union-attr]
             request.form.get("username", ""), request.form.get("password", "")
         )
-        if user is None:
-            auth.throttle.record_failure(address)
+        if user is None:  # a 401 is what the rate limits count (ratelimit.failed_sign_in)
             log.info("failed sign-in from %s", address)
             return _login_form(auth, next_path, "Incorrect user name or password.", 401)
-        auth.throttle.reset(address)
         session.clear()  # a fresh session: nothing from before the sign-in carries over
         session.permanent = True
         session.update(user=user.name, stamp=user.stamp)
@@ -109,6 +114,6 @@ def _blueprint(auth: _Auth) -> Blueprint:
         body = f"""<form method="post" action="/logout">
 <input type="hidden" name="csrf_token" value="{escape(auth.form_token())}">
 <p>Sign out of the dashboard?</p><button type="submit">Sign out</button></form>"""
-        return _html("Sign out", body)
+        return html_page("Sign out", body)
 
     return bp
