@@ -438,6 +438,9 @@ def main() -> int:
             # Decisions are only read here, but the log is created on first use: keep it out of
             # the data directory.
             "CREDIT_DECISIONS_DB": str(Path(tmp) / "decisions.sqlite3"),
+            # All simulated users share one API key: measure the server, not the per-key limit.
+            "CREDIT_API_RATE_LIMIT": os.environ.get("CREDIT_API_RATE_LIMIT", "1000000/minute"),
+            "CREDIT_RATELIMIT_DB": str(Path(tmp) / "ratelimits.sqlite3"),
         }
         env.pop("CREDIT_AUTH_DISABLED", None)
         port = free_port()

@@ -88,3 +88,21 @@ def sign_in(client: FlaskClient, username: str, password: str, next_path: str = 
         "/login",
         data={"username": username, "password": password, "csrf_token": token, "next": next_path},
     )
+
+
+def dash_body(output: str, values: dict[str, object], changed: str, deps: list[dict]) -> dict:
+    """A ``/_dash-update-component`` body for the callback whose outputs start with ``output``."""
+    dep = next(d for d in deps if d["output"].strip(".").startswith(output))
+    parts = dep["output"].strip(".").split("...")
+    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+
+    def fill(items):
+        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+    return {
+        "output": dep["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": fill(dep["inputs"]),
+        "state": fill(dep.get("state", [])),
+        "changedPropIds": [changed],
+    }

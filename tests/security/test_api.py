@@ -19,7 +19,7 @@ import pytest
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
 from credit_dashboard.web.pages.advisor import layout as ids
 
-from .conftest import ENV_OFF, PASSWORD, sign_in, write_users
+from .conftest import ENV_OFF, PASSWORD, dash_body, sign_in, write_users
 
 API_KEY = "cd_security-suite-key-000000000000000000000000000"
 KEY = {"X-API-Key": API_KEY}
@@ -80,24 +80,6 @@ def record_of(applicants: pd.DataFrame, client_id: int) -> dict:
     plain = {k: None if pd.isna(v) else v for k, v in row.items()}
     plain = {k: v.item() if hasattr(v, "item") else v for k, v in plain.items()}
     return json.loads(json.dumps(plain))
-
-
-def dash_body(output: str, values: dict[str, object], changed: str, deps: list[dict]) -> dict:
-    """A ``/_dash-update-component`` body for the callback whose outputs start with ``output``."""
-    dep = next(d for d in deps if d["output"].strip(".").startswith(output))
-    parts = dep["output"].strip(".").split("...")
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
-
-    def fill(items):
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
-
-    return {
-        "output": dep["output"],
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": fill(dep["inputs"]),
-        "state": fill(dep.get("state", [])),
-        "changedPropIds": [changed],
-    }
 
 
 # -------------------------------------------------------------------------------- without login

@@ -155,7 +155,7 @@ def register(app: Any, services: Any = None) -> None:
     def too_many(exc: RateLimitExceeded):  # type: ignore[no-untyped-def]
         if request.path == "/login":
             return too_many_sign_ins(auth)
-        return ratelimit.too_many_api_calls(exc)
+        return ratelimit.too_many_api_calls(exc, limiter)
 
 
 def current_user() -> str | None:

@@ -123,14 +123,12 @@ def login_limits(limiter: Limiter, settings: AuthSettings):  # type: ignore[no-u
     return decorate
 
 
-def too_many_api_calls(exc: RateLimitExceeded) -> Response:
+def too_many_api_calls(exc: RateLimitExceeded, limiter: Limiter) -> Response:
     """429 JSON with when to come back (the Retry-After header says it too)."""
     retry = None
-    if exc.limit is not None:
-        try:
-            retry = max(0, int(exc.limit.reset_at - time.time()))
-        except Exception:  # noqa: BLE001 - storage unreachable: the 429 stands without a hint
-            retry = None
+    breached = limiter.current_limit
+    if breached is not None:
+        retry = max(0, int(breached.reset_at - time.time()))
     response = jsonify(
         error=_("Too many requests: {limit}. Try again later.").format(limit=exc.description),
         retry_after_s=retry,

@@ -1,0 +1,233 @@
+"""Roles on the real app: every route, page and callback x every role, enforced on the server.
+
+The walk takes the routes from ``server.url_map``, the pages from ``app.PAGES`` and the callbacks
+from ``/_dash-dependencies``, so routes other engineers add later are walked too, and the first
+test fails when one of them has no line in ``web/auth/roles.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from credit_dashboard.config import Settings
+from credit_dashboard.web.auth import roles
+from credit_dashboard.web.auth.guard import PUBLIC_PATHS
+
+from .conftest import ENV_OFF, PASSWORD, dash_body, sign_in, write_users
+
+ROLES = ("advisor", "analyst", "admin")
+KEYS = {role: f"cd_{role}-key-0000000000000000000000000000000000" for role in ROLES}
+#: Values for the variable parts of URL rules (anything else gets "x").
+SAMPLES = {"client_text": "{id}", "filename": "app.css", "code": "en", "package_name": "dash",
+           "fingerprinted_path": "dash.v4.js", "batch_id": "x", "_rest": "nothing-here"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture(scope="module")
+def app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
+    from credit_dashboard.web.app import create_app
+
+    config = tmp_path_factory.mktemp("roles")
+    users_file = config / "users.json"
+    write_users(users_file, {role: PASSWORD for role in ROLES}, KEYS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDIT_USERS_FILE", str(users_file))
+        patch.setenv("CREDIT_DECISIONS_DB", str(config / "decisions.sqlite3"))
+        patch.setenv("CREDIT_RATELIMIT_DB", str(config / "ratelimits.sqlite3"))
+        patch.setenv("CREDIT_HOST", "127.0.0.1")
+        for name in ENV_OFF:
+            patch.delenv(name, raising=False)
+        yield create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
+
+
+@pytest.fixture(scope="module")
+def known_id(app) -> str:
+    return app.server.config["CREDIT_SERVICES"].scoring.search_ids("1", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def clients(app):
+    """One signed-in browser per role."""
+    signed_in = {}
+    for role in ROLES:
+        client = app.server.test_client()
+        assert sign_in(client, role, PASSWORD).status_code == 302
+        signed_in[role] = client
+    return signed_in
+
+
+def concrete(rule: str, known_id: str) -> str:
+    path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: SAMPLES.get(m[1], "x"), rule)
+    return path.replace("{id}", known_id)
+
+
+def expect_allowed(access, role: str) -> bool:
+    return access == roles.PUBLIC or role in access
+
+
+# ------------------------------------------------------------------------- the table is complete
+
+
+def test_every_route_page_and_callback_is_in_the_roles_table(app) -> None:
+    from credit_dashboard.web.app import PAGES
+
+    missing = [
+        f"{method} {rule.rule}"
+        for rule in app.server.url_map.iter_rules()
+        for method in sorted(rule.methods - IGNORED_METHODS)
+        if roles.route_access(rule.rule, method) is None
+    ]
+    assert not missing, f"add these routes to ROUTES in web/auth/roles.py: {missing}"
+    pages = [path for path, _ in PAGES if path not in roles.PAGES]
+    assert not pages, f"add these pages to PAGES in web/auth/roles.py: {pages}"
+    ids = roles.unknown_callback_ids(app.callback_map)
+    assert not ids, f"add these callback ids to CALLBACKS in web/auth/roles.py: {ids}"
+    public = {rule for rule, access in roles.ROUTES.items() if access == roles.PUBLIC}
+    assert public == set(PUBLIC_PATHS)  # what the guard lets through unsigned is what is public
+
+
+def test_a_route_missing_from_the_table_is_for_admins_only(auth_env: Path) -> None:
+    """Fail closed: a route someone forgot to declare is refused to advisors and analysts."""
+    from credit_dashboard.web import auth
+
+    write_users(auth_env, {role: PASSWORD for role in ROLES})
+    stand_in = Flask("stand-in")
+    stand_in.add_url_rule("/new-report", "new_report", lambda: "client data")
+    auth.register(stand_in)
+    for role in ROLES:
+        client = stand_in.test_client()
+        sign_in(client, role, PASSWORD)
+        assert client.get("/new-report").status_code == (200 if role == "admin" else 403), role
+
+
+# ------------------------------------------------------------------ every route x every role
+
+
+def test_every_route_for_every_role(app, clients, known_id) -> None:
+    from credit_dashboard.web.app import PAGES
+
+    checked = set()
+    for rule in app.server.url_map.iter_rules():
+        for method in sorted(rule.methods - IGNORED_METHODS):
+            access = roles.route_access(rule.rule, method)
+            if access == roles.BY_CALLBACK:
+                continue  # walked callback by callback below
+            targets = (
+                [(path, roles.page_access(path)) for path, _ in PAGES]
+                if access == roles.BY_PAGE
+                else [(concrete(rule.rule, known_id), access)]
+            )
+            for path, wanted in targets:
+                for role, client in clients.items():
+                    response = client.open(path, method=method)
+                    refused = response.status_code == 403
+                    assert refused != expect_allowed(wanted, role), (role, method, path)
+                    assert response.status_code != 401, (role, method, path)
+                    if path.startswith("/api/") and path != "/api/health":
+                        keyed = app.server.test_client().open(
+                            path, method=method, headers={"X-API-Key": KEYS[role]}
+                        )
+                        assert (keyed.status_code == 403) != expect_allowed(wanted, role)
+                    checked.add(rule.rule)
+    every = {r.rule for r in app.server.url_map.iter_rules()} - {"/_dash-update-component"}
+    assert checked == every  # the walk covered every registered route
+
+
+def test_every_callback_for_every_role(app, clients) -> None:
+    deps = clients["admin"].get("/_dash-dependencies").get_json()
+    assert len(deps) == len(app.callback_map) >= 10
+    walked = 0
+    for dep in deps:
+        names = roles.callback_ids(dep["output"], app.callback_map[dep["output"]])
+        changed = f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"
+        body = dash_body(dep["output"].strip("."), {}, changed, deps)
+        pages = list(roles.PAGES) if "page-content" in names else [None]
+        for page in pages:
+            if page is not None:
+                body["inputs"] = [{"id": "url", "property": "pathname", "value": page}]
+            for role, client in clients.items():
+                allowed = all(
+                    expect_allowed(
+                        roles.page_access(page) if roles.id_access(n) == roles.BY_PAGE
+                        else roles.id_access(n), role,
+                    )
+                    for n in names
+                )
+                response = client.post("/_dash-update-component", json=body)
+                assert (response.status_code == 403) != allowed, (role, dep["output"], page)
+                walked += 1
+    assert walked >= 3 * len(deps)
+
+
+# ------------------------------------------------------------- what the issue asks, spelled out
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/", {"advisor", "analyst", "admin"}),
+        ("/analyst", {"analyst", "admin"}),
+        ("/model", {"analyst", "admin"}),
+        ("/reports/drift", {"analyst", "admin"}),
+        ("/advisor-tools/decisions.csv", {"analyst", "admin"}),
+    ],
+)
+def test_pages_reports_and_the_decision_export_by_role(clients, path, allowed) -> None:
+    for role, client in clients.items():
+        response = client.get(path)
+        if role in allowed:
+            assert response.status_code in (200, 404), (role, path)  # 404: no drift report
+        else:
+            assert response.status_code == 403, (role, path)
+            assert response.mimetype == "text/html"  # a plain page for a browser
+            assert "Not allowed" in response.get_data(as_text=True)
+
+
+def test_the_navigation_shows_only_what_the_role_may_open(clients) -> None:
+    for role, client in clients.items():
+        layout = json.dumps(client.get("/_dash-layout").get_json())
+        links = set(re.findall(r'"href": "(/[a-z]*)"', layout))
+        expected = {"/"} if role == "advisor" else {"/", "/analyst", "/model"}
+        assert links == expected, role
+
+
+def test_the_router_will_not_draw_a_forbidden_page(clients) -> None:
+    deps = clients["advisor"].get("/_dash-dependencies").get_json()
+    body = dash_body("page-content.children", {"url.pathname": "/model"}, "url.pathname", deps)
+    refused = clients["advisor"].post("/_dash-update-component", json=body)
+    assert refused.status_code == 403 and "error" in refused.get_json()  # JSON for Dash
+    drawn = clients["analyst"].post("/_dash-update-component", json=body)
+    assert drawn.status_code == 200
+
+
+def test_recording_a_decision_is_for_advisors_and_admins(clients, known_id) -> None:
+    deps = clients["advisor"].get("/_dash-dependencies").get_json()
+    output = next(d["output"] for d in deps if "at-decision-message" in d["output"])
+    values = {"advisor-client-id.data": known_id, "at-decision-submit.n_clicks": 1,
+              "at-decision-choice.value": "grant", "at-decision-reason.value": "checked payslips"}
+    body = dash_body(output.strip("."), values, "at-decision-submit.n_clicks", deps)
+    refused = clients["analyst"].post("/_dash-update-component", json=body)
+    assert refused.status_code == 403
+    # Lying about which input changed does not help: the ids checked are the registered ones.
+    body["changedPropIds"] = ["advisor-client-id.data"]
+    assert clients["analyst"].post("/_dash-update-component", json=body).status_code == 403
+    body["changedPropIds"] = ["at-decision-submit.n_clicks"]
+    recorded = clients["advisor"].post("/_dash-update-component", json=body)
+    assert recorded.status_code == 200 and "Recorded" in recorded.get_data(as_text=True)
+    export = clients["analyst"].get("/advisor-tools/decisions.csv").get_data(as_text=True)
+    assert known_id in export and "checked payslips" in export
+
+
+def test_api_keys_carry_their_role(app, known_id) -> None:
+    client = app.server.test_client()
+    for role in ROLES:
+        answer = client.get(f"/api/clients/{known_id}", headers={"X-API-Key": KEYS[role]})
+        assert answer.status_code == 200, role
+        # A key opens the API only, whatever its role.
+        page = client.get("/analyst", headers={"X-API-Key": KEYS[role]})
+        assert page.status_code == 302
