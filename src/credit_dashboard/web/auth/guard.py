@@ -145,6 +145,9 @@ def register(app: Any, services: Any = None) -> None:
     ratelimit.trust_proxies(server, settings.trusted_proxies)
     _install_guard(server, auth, app if app is not server else None)
     server.config["CREDIT_ROLES_ENFORCED"] = True  # the navigation shows only what the role opens
+    if settings.disabled:  # no sign-ins to count, and only this machine is served
+        server.register_blueprint(_blueprint(auth))
+        return
     try:  # after the guard: the API limit counts per caller, known only once signed in
         limiter = ratelimit.make_limiter(server, settings, data_dir)
     except (OSError, ValueError, RuntimeError) as exc:
