@@ -77,3 +77,10 @@ def test_points_are_written_with_sign_and_unit(english) -> None:
     assert format_points(0.0234) == "+2.3 points"
     assert format_points(-0.0051) == "−0.5 points"
     assert format_points(0.00001) == "0.0 points"
+
+
+def test_waterfall_says_how_to_call_it_when_given_the_old_parts(scored_clients) -> None:
+    from credit_dashboard.services.explain import top_contributions
+
+    with pytest.raises(TypeError, match="grouped"):
+        waterfall(top_contributions(scored_clients[0].contributions, 10), 10)

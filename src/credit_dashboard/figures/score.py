@@ -110,6 +110,13 @@ def waterfall(
     walk from the average client), so they add up exactly to the probability shown on the gauge;
     the hover text keeps the exact log-odds of the fact and of each of its features for analysts.
     """
+    if not isinstance(explanation, GroupedExplanation):
+        # The signature changed with issue 10 (one bar per fact, in points): say how to call it.
+        raise TypeError(
+            "waterfall() takes services.grouped.grouped(result), not top_contributions(...): "
+            "bars are fact groups in percentage points; e.g. "
+            "waterfall(grouped(result), 10, result.decision_threshold)"
+        )
     parts = explanation.top(top_n)
     base = explanation.base_probability * 100
     final = explanation.default_probability * 100
