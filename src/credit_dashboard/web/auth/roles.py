@@ -61,6 +61,7 @@ ROUTES: dict[str, Access] = {
     "/reports/drift": ANALYSTS,
     "/reports/batches/<batch_id>": ANALYSTS,
     "/advisor-tools/decisions.csv": ANALYSTS,
+    "/notice/<client_text>": ANY_ROLE,  # the refusal notice printed for an applicant
     # JSON API (an API key carries a role too)
     "/api/clients/<path:client_text>": ANY_ROLE,
     "/api/score": ANY_ROLE,
@@ -93,6 +94,7 @@ CALLBACKS: dict[str, Access] = {
     "at-neighbours": ANY_ROLE,
     "at-decision-": ANY_ROLE,  # the history and the form's messages
     "at-decision-submit": DECIDERS,  # recording a decision
+    "reasons-": ANY_ROLE,  # the reasons for a refusal, and the link to the notice
 }
 
 
