@@ -161,10 +161,15 @@ def ensure_writable(out_dir: Path) -> None:
         ) from exc
 
 
-def write_artifacts(out_dir: Path, model: object, card: dict, drift: object | None = None) -> dict:
-    """Write the drift files, then the model/card pair atomically; returns the final card.
+def write_artifacts(
+    out_dir: Path, model: object, card: dict, drift: object | None = None,
+    tables: dict[str, object] | None = None,
+) -> dict:
+    """Write the drift files and ``tables``, then the model/card pair atomically; returns the
+    final card.
 
-    ``card`` gets ``artifact_sha256`` and ``model_version`` from the serialised model.
+    ``card`` gets ``artifact_sha256`` and ``model_version`` from the serialised model, and
+    ``tables`` ({name: file}) naming each DataFrame of ``tables`` written as ``<name>.parquet``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -179,7 +184,9 @@ def write_artifacts(out_dir: Path, model: object, card: dict, drift: object | No
         temps.append(model_tmp)
         _write_bytes(model_tmp, payload)
 
-        card = to_jsonable({**card, "artifact_sha256": sha, "model_version": sha[:12]})
+        table_files = {name: f"{name}.parquet" for name in (tables or {})}
+        extra = {"tables": table_files} if table_files else {}
+        card = to_jsonable({**card, **extra, "artifact_sha256": sha, "model_version": sha[:12]})
         card_tmp = _temp_path(out_dir, MODEL_CARD_FILE)
         temps.append(card_tmp)
         _write_bytes(card_tmp, json.dumps(card, indent=1, allow_nan=False).encode("utf-8"))
@@ -195,6 +202,13 @@ def write_artifacts(out_dir: Path, model: object, card: dict, drift: object | No
             _write_bytes(summary_tmp, summary.encode("utf-8"))
             os.replace(html_tmp, out_dir / DRIFT_REPORT_FILE)
             os.replace(summary_tmp, out_dir / DRIFT_SUMMARY_FILE)
+
+        for name, frame in (tables or {}).items():
+            table_tmp = _temp_path(out_dir, table_files[name])
+            temps.append(table_tmp)
+            frame.to_parquet(table_tmp, index=False)
+            _fsync_file(table_tmp)
+            os.replace(table_tmp, out_dir / table_files[name])
 
         os.replace(card_tmp, out_dir / PENDING_CARD_FILE)
         _fsync_dir(out_dir)

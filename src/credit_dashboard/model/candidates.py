@@ -17,7 +17,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from credit_dashboard.model.feature_groups import BASELINE_GROUPS, DEFAULT_GROUPS
 from credit_dashboard.model.features import FeatureEngineer
+from credit_dashboard.model.params import BASELINE_PARAMS
 from credit_dashboard.model.resampling import make_sampler
 
 MODELS = ("dummy", "logistic_regression", "random_forest", "lightgbm")
@@ -105,11 +107,18 @@ def build_pipeline(
     seed: int,
     n_jobs: int = 2,
     params: dict[str, object] | None = None,
+    groups: tuple[str, ...] = DEFAULT_GROUPS,
+    exclude: tuple[str, ...] = (),
 ) -> Pipeline:
-    """Unfitted imbalanced-learn pipeline: features -> [resampling] -> [encoder] -> classifier."""
+    """Unfitted imbalanced-learn pipeline: features -> [resampling] -> [encoder] -> classifier.
+
+    ``groups`` are the engineered feature groups; ``exclude`` raw columns the model must not read
+    (``CODE_GENDER`` with ``--exclude-protected``).
+    """
     if imbalance not in IMBALANCE_STRATEGIES + ("none",):
         raise ValueError(f"unknown imbalance strategy {imbalance!r}")
-    steps: list[tuple[str, object]] = [("features", FeatureEngineer())]
+    features = FeatureEngineer(groups=tuple(groups), exclude=tuple(exclude))
+    steps: list[tuple[str, object]] = [("features", features)]
     steps += make_sampler(imbalance, seed)
     if model in ("logistic_regression", "random_forest"):
         steps.append(("encode", linear_encoder()))
@@ -117,3 +126,11 @@ def build_pipeline(
         ("classifier", make_classifier(model, imbalance, seed=seed, n_jobs=n_jobs, params=params))
     )
     return Pipeline(steps)
+
+
+def build_baseline(*, seed: int, n_jobs: int = 2, exclude: tuple[str, ...] = ()) -> Pipeline:
+    """Issue 11's plain LightGBM: raw columns + the three payment ratios, 300 trees, learning rate
+    0.03, 15 leaves, every other setting LightGBM's default; no resampling, no class weights."""
+    features = FeatureEngineer(groups=BASELINE_GROUPS, exclude=tuple(exclude))
+    classifier = LGBMClassifier(**BASELINE_PARAMS, n_jobs=n_jobs, random_state=seed, verbose=-1)
+    return Pipeline([("features", features), ("classifier", classifier)])

@@ -12,24 +12,24 @@ import logging
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from credit_dashboard.model.feature_groups import (
+    DEFAULT_GROUPS,
+    EXT_SOURCES,
+    FEATURE_GROUPS,
+    GROUP_INPUTS,
+    check_groups,
+    engineered_values,
+)
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
 
 #: Engineered feature name -> short plain description. The one source of truth for those names.
 ENGINEERED_FEATURES: dict[str, str] = {
-    "DAYS_EMPLOYED_ANOMALY": "Employment length was the 365243-day placeholder (not employed)",
-    "CREDIT_INCOME_RATIO": "Credit amount / annual income",
-    "ANNUITY_INCOME_RATIO": "Annuity / annual income",
-    "PAYMENT_RATE": "Annuity / credit amount (share of the credit repaid per year)",
-    "EMPLOYED_AGE_RATIO": "Days employed / age in days (share of life in the current job)",
-    "INCOME_PER_PERSON": "Annual income / family members",
-    "EXT_SOURCE_MEAN": "Mean of the available external scores",
-    "EXT_SOURCE_MIN": "Lowest available external score",
-    "EXT_SOURCE_MAX": "Highest available external score",
-    "EXT_SOURCE_STD": "Spread (standard deviation) of the available external scores",
+    name: text for features in FEATURE_GROUPS.values() for name, text in features.items()
 }
 
 #: Engineered feature name -> the raw Kaggle columns it is computed from, the column whose fact it
@@ -47,7 +47,6 @@ FEATURE_SOURCES: dict[str, tuple[str, ...]] = {
     "EXT_SOURCE_MIN": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
     "EXT_SOURCE_MAX": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
     "EXT_SOURCE_STD": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
-    # Declared ahead of the feature groups being added (branch ``model``); harmless until then.
     "EXT_SOURCE_PRODUCT": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
     "EXT_SOURCE_WEIGHTED": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
     "EXT_SOURCE_COUNT": ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"),
@@ -74,56 +73,31 @@ FEATURE_SOURCES: dict[str, tuple[str, ...]] = {
     "DEF_60_SOCIAL_RATIO": ("DEF_60_CNT_SOCIAL_CIRCLE", "OBS_60_CNT_SOCIAL_CIRCLE"),
 }
 
-_EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
-_ENGINEERING_INPUTS = frozenset(
-    {"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_EMPLOYED", "DAYS_BIRTH",
-     "CNT_FAM_MEMBERS", *_EXT_SOURCES}
-)
 _NOT_FEATURES = frozenset({ID_COLUMN, TARGET_COLUMN})
 #: Up to this many rows, category codes come from a dict lookup instead of pandas' hashing.
 _LOOKUP_ROWS = 64
+#: Fewer labelled rows of the minority class than this: the external-score weights stay equal.
+_MIN_CLASS_ROWS_FOR_WEIGHTS = 20
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """Element-wise ratio where a zero or missing denominator gives NaN (not inf)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = numerator / denominator
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
-def _engineered_values(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Engineered features from cleaned float columns (``DAYS_EMPLOYED`` without placeholder)."""
-    income = columns["AMT_INCOME_TOTAL"]
-    credit = columns["AMT_CREDIT"]
-    annuity = columns["AMT_ANNUITY"]
-    ext = np.column_stack([columns[c] for c in _EXT_SOURCES])
-    available = (~np.isnan(ext)).sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        ext_sum = np.nansum(ext, axis=1)
-        ext_mean = np.where(available > 0, ext_sum / np.maximum(available, 1), np.nan)
-        ext_std = np.sqrt(
-            np.where(
-                available > 0,
-                np.nansum((ext - ext_mean[:, None]) ** 2, axis=1) / np.maximum(available, 1),
-                np.nan,
-            )
-        )
-        lowest = np.min(np.where(np.isnan(ext), np.inf, ext), axis=1)
-        highest = np.max(np.where(np.isnan(ext), -np.inf, ext), axis=1)
-        ext_min = np.where(available > 0, lowest, np.nan)
-        ext_max = np.where(available > 0, highest, np.nan)
-    return {
-        "CREDIT_INCOME_RATIO": _ratio(credit, income),
-        "ANNUITY_INCOME_RATIO": _ratio(annuity, income),
-        "PAYMENT_RATE": _ratio(annuity, credit),
-        "EMPLOYED_AGE_RATIO": _ratio(columns["DAYS_EMPLOYED"], columns["DAYS_BIRTH"]),
-        "INCOME_PER_PERSON": _ratio(income, columns["CNT_FAM_MEMBERS"]),
-        "EXT_SOURCE_MEAN": ext_mean,
-        "EXT_SOURCE_MIN": ext_min,
-        "EXT_SOURCE_MAX": ext_max,
-        "EXT_SOURCE_STD": ext_std,
-    }
+def _external_weights(X: pd.DataFrame, y: object) -> dict[str, tuple[float, ...]]:
+    """Intercept + weights of a logistic regression of the target on the external scores (missing
+    scores filled with the training mean), learned on the rows being fitted only."""
+    ext = X[list(EXT_SOURCES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    means = np.nanmean(np.where(np.isnan(ext).all(axis=0), 0.5, ext), axis=0)
+    means = np.where(np.isfinite(means), means, 0.5)
+    params: dict[str, tuple[float, ...]] = {"ext_fill": tuple(float(m) for m in means)}
+    labels = None if y is None else np.asarray(y)
+    if labels is None or len(labels) != len(X) or np.bincount(
+        labels.astype(int), minlength=2
+    ).min() < _MIN_CLASS_ROWS_FOR_WEIGHTS:
+        return params
+    filled = np.where(np.isnan(ext), means, ext)
+    # Weights on the log-odds of *repaying*, so that a higher value still means a better client,
+    # like each external score.
+    fitted = LogisticRegression(C=1.0, max_iter=200).fit(filled, 1 - labels.astype(int))
+    params["ext_weights"] = (float(fitted.intercept_[0]), *(float(w) for w in fitted.coef_[0]))
+    return params
 
 
 def _as_matrix(numeric: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -146,18 +120,29 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
     ``max_dominant_share`` of the rows: such a column cannot separate clients).
     """
 
-    def __init__(self, max_missing_share: float = 0.9, max_dominant_share: float = 0.9995) -> None:
+    def __init__(
+        self,
+        max_missing_share: float = 0.9,
+        max_dominant_share: float = 0.9995,
+        groups: tuple[str, ...] = DEFAULT_GROUPS,
+        exclude: tuple[str, ...] = (),
+    ) -> None:
         self.max_missing_share = max_missing_share
         self.max_dominant_share = max_dominant_share
+        self.groups = groups
+        self.exclude = exclude
 
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEngineer:
-        """Learn the input columns, category levels and which columns carry no information."""
+        """Learn the input columns, category levels, external-score weights and which columns
+        carry no information. Columns in ``exclude`` are neither read nor required."""
         if not isinstance(X, pd.DataFrame):
             raise TypeError("FeatureEngineer expects a pandas DataFrame of raw Kaggle rows")
+        check_groups(tuple(self.groups))
         self.__dict__.pop("_dtype_cache", None)  # level caches of an earlier fit
         self.__dict__.pop("_index_cache", None)
-        self.input_columns_ = [c for c in X.columns if c not in _NOT_FEATURES]
+        excluded = set(self.exclude) | _NOT_FEATURES
+        self.input_columns_ = [c for c in X.columns if c not in excluded]
         text = [c for c in self.input_columns_ if not pd.api.types.is_numeric_dtype(X[c])]
         self.categorical_levels_ = {}
         for column in text:
@@ -167,8 +152,17 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
             ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             self.categorical_levels_[column] = [str(level) for level, _ in ordered]
         self.numeric_inputs_ = [c for c in self.input_columns_ if c not in self.categorical_levels_]
+        self.engineered_ = [name for g in self.groups for name in FEATURE_GROUPS[g]]
+        self.engineering_inputs_ = sorted(
+            {c for g in self.groups for c in GROUP_INPUTS[g]} & set(self.numeric_inputs_)
+            | ({"DAYS_EMPLOYED"} & set(self.numeric_inputs_))
+        )
+        self.group_params_ = (
+            _external_weights(X, y) if "external" in self.groups
+            and set(EXT_SOURCES) <= set(self.numeric_inputs_) else {}
+        )
 
-        full = self._build(X, list(self.numeric_inputs_) + list(ENGINEERED_FEATURES), text)
+        full = self._build(X, list(self.numeric_inputs_) + self.engineered_, text)
         self.dropped_columns_ = self._learn_drops(full)
         for column, reason in self.dropped_columns_.items():
             logger.debug("dropping %s: %s", column, reason)
@@ -177,6 +171,19 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
         self.categorical_features_ = [c for c in kept if c in self.categorical_levels_]
         self.feature_names_out_ = kept
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a transformer pickled before feature groups existed: it computed the ratios, the
+        external-score aggregates and the employment features, which these groups cover."""
+        if "feature_names_out_" in state and "engineered_" not in state:
+            groups = ("payment", "external", "age_employment", "household")
+            numeric = set(state.get("numeric_inputs_", []))
+            state.update(
+                groups=groups, exclude=(), group_params_={},
+                engineered_=[name for g in groups for name in FEATURE_GROUPS[g]],
+                engineering_inputs_=sorted({c for g in groups for c in GROUP_INPUTS[g]} & numeric),
+            )
+        self.__dict__.update(state)
 
     def _learn_drops(self, frame: pd.DataFrame) -> dict[str, str]:
         n = max(len(frame), 1)
@@ -258,16 +265,22 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
         click in the dashboard, so per-column pandas overhead matters.
         """
         wanted = set(numeric)
-        raw = [c for c in self.numeric_inputs_ if c in wanted or c in _ENGINEERING_INPUTS]
+        engineered_names = set(self.engineered_)
+        raw = [c for c in self.numeric_inputs_
+               if (c in wanted and c not in engineered_names) or c in self.engineering_inputs_]
         values = X[raw].to_numpy(dtype=np.float64, na_value=np.nan)
         cleaned = {c: values[:, j] for j, c in enumerate(raw)}
-        anomaly = cleaned["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY
-        cleaned["DAYS_EMPLOYED"] = np.where(anomaly, np.nan, cleaned["DAYS_EMPLOYED"])
-        engineered = _engineered_values(cleaned)
-        engineered["DAYS_EMPLOYED_ANOMALY"] = anomaly.astype(np.float64)
+        if "DAYS_EMPLOYED" in cleaned:
+            anomaly = cleaned["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY
+            cleaned["DAYS_EMPLOYED"] = np.where(anomaly, np.nan, cleaned["DAYS_EMPLOYED"])
+            cleaned["_DAYS_EMPLOYED_ANOMALY"] = anomaly.astype(np.float64)
+        engineered = (
+            engineered_values(cleaned, tuple(self.groups), len(X), self.group_params_)
+            if wanted & engineered_names else {}
+        )
         out = np.empty((len(X), len(numeric)), dtype=np.float64)
         for j, column in enumerate(numeric):
-            out[:, j] = engineered[column] if column in ENGINEERED_FEATURES else cleaned[column]
+            out[:, j] = engineered[column] if column in engineered_names else cleaned[column]
         return out
 
     def _category_codes(self, X: pd.DataFrame, categorical: list[str]) -> np.ndarray:

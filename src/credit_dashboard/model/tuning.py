@@ -1,9 +1,14 @@
-"""Budgeted random search of LightGBM settings, each trial stopped early on a validation fold.
+"""Optuna search of LightGBM settings: cross-validated trials, early stopping, pruning, a time budget.
 
-A random search spends a fixed number of fits (the budget) wherever the space is, which on a few
-hundred thousand rows beats a grid that would need thousands. Early stopping picks the number of
-trees per trial for free: trees are added until the validation AUC stops improving for
-``patience`` rounds, and that count is kept for the final model.
+Each trial fits one LightGBM per validation fold, adding trees until that fold's AUC stops
+improving for ``patience`` rounds (so the tree count is found, not searched). After every fold the
+trial reports its running mean AUC and Optuna's median pruner stops trials that are already worse
+than the median of earlier trials at the same fold: a bad region costs one fold, not all of them.
+The search ends at ``budget`` trials or ``seconds``, whichever comes first; trial 0 is always the
+rule-based settings (``params.regularised_params``), so the search can only keep or improve on them.
+
+Trials are cross-validated rather than judged on one split because on 15 k rows one split's AUC
+moves by about 0.01 between seeds: a single-split search mostly picks noise.
 """
 
 from __future__ import annotations
@@ -14,29 +19,25 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import optuna
 import pandas as pd
 from lightgbm import early_stopping
-from scipy.stats import loguniform, randint, uniform
-from sklearn.model_selection import ParameterSampler, train_test_split
+from sklearn.model_selection import StratifiedKFold
 
-from credit_dashboard.model.candidates import LIGHTGBM_DEFAULTS, build_pipeline
+from credit_dashboard.model.candidates import build_pipeline
+from credit_dashboard.model.feature_groups import DEFAULT_GROUPS
+from credit_dashboard.model.params import MAX_TREES, PATIENCE, regularised_params
 
 logger = logging.getLogger(__name__)
 
-SEARCH_SPACE = {
-    "learning_rate": loguniform(0.02, 0.2),
-    "num_leaves": randint(4, 64),
-    "min_child_samples": randint(20, 400),
-    "subsample": uniform(0.6, 0.4),
-    "colsample_bytree": uniform(0.3, 0.7),
-    "reg_lambda": loguniform(1e-3, 30.0),
-    "reg_alpha": loguniform(1e-3, 10.0),
-}
+#: The searched settings; the rule-based values sit inside every range.
+SEARCHED = ("learning_rate", "num_leaves", "min_child_samples", "subsample", "colsample_bytree",
+            "reg_lambda", "reg_alpha")
 
 
 @dataclass
 class TuningResult:
-    """Best settings (``n_estimators`` = the early-stopped tree count) and every trial."""
+    """Best settings (``n_estimators`` = mean early-stopped tree count) and every trial."""
 
     best_params: dict[str, object]
     best_roc_auc: float
@@ -61,6 +62,34 @@ def transform_until_classifier(pipeline: object, X: pd.DataFrame) -> object:
     return X
 
 
+def fit_early_stopped(
+    pipeline: object, X_fit: pd.DataFrame, y_fit: pd.Series, X_stop: pd.DataFrame,
+    y_stop: pd.Series, *, patience: int = PATIENCE,
+) -> tuple[int, float]:
+    """Fit ``pipeline`` on the ``fit`` rows, adding trees while the AUC on the ``stop`` rows
+    improves; returns (trees kept, AUC on the stop rows). The pipeline predicts with those trees."""
+    X_ready, y_ready = fit_until_classifier(pipeline, X_fit, y_fit)
+    X_eval = transform_until_classifier(pipeline, X_stop)
+    classifier = pipeline.steps[-1][1]
+    classifier.set_params(metric="auc")
+    classifier.fit(X_ready, y_ready, **_eval_arguments(classifier, X_eval, y_stop),
+                   callbacks=[early_stopping(patience, verbose=False)])
+    trees = int(classifier.best_iteration_ or classifier.n_estimators)
+    return trees, float(classifier.best_score_["valid_0"]["auc"])
+
+
+def _suggest(trial: optuna.Trial) -> dict[str, object]:
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.1, log=True),
+        "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
+        "min_child_samples": trial.suggest_int("min_child_samples", 20, 1500, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.2, 0.9),
+        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 100.0, log=True),
+        "reg_alpha": trial.suggest_float("reg_alpha", 1e-3, 10.0, log=True),
+    }
+
+
 def tune_lightgbm(
     X: pd.DataFrame,
     y: pd.Series,
@@ -69,44 +98,63 @@ def tune_lightgbm(
     budget: int,
     seed: int,
     n_jobs: int,
-    max_trees: int = 2000,
-    patience: int = 50,
+    seconds: float | None = None,
+    folds: int = 3,
+    max_trees: int = MAX_TREES,
+    patience: int = PATIENCE,
+    groups: tuple[str, ...] = DEFAULT_GROUPS,
+    exclude: tuple[str, ...] = (),
     started: float | None = None,
 ) -> TuningResult:
-    """Try ``budget`` settings (trial 0 = the defaults), each early-stopped on a stratified 20%."""
+    """At most ``budget`` trials (and ``seconds``), each cross-validated on ``folds`` folds."""
     started = time.perf_counter() if started is None else started
-    X_train, X_valid, y_train, y_valid = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=seed
-    )
-    defaults = {k: v for k, v in LIGHTGBM_DEFAULTS.items() if k in SEARCH_SPACE}
-    sampled = list(ParameterSampler(SEARCH_SPACE, n_iter=max(budget - 1, 0), random_state=seed))
-    settings = [defaults] + [{k: _plain(v) for k, v in s.items()} for s in sampled]
-    trials: list[dict[str, object]] = []
-    for number, params in enumerate(settings[: max(budget, 1)], start=1):
+    y_values = np.asarray(y)
+    fold_rows = len(X) * (folds - 1) / folds
+    base = regularised_params(int(fold_rows), float(y_values.mean()))
+    fixed = {k: v for k, v in base.items() if k not in SEARCHED}
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y_values))
+    records: list[dict[str, object]] = []
+
+    def objective(trial: optuna.Trial) -> float:
         tick = time.perf_counter()
-        pipeline = build_pipeline(
-            "lightgbm", imbalance, seed=seed, n_jobs=n_jobs,
-            params={**params, "n_estimators": max_trees, "metric": "auc"},
-        )
-        X_fit, y_fit = fit_until_classifier(pipeline, X_train, y_train)
-        X_eval = transform_until_classifier(pipeline, X_valid)
-        classifier = pipeline.steps[-1][1]
-        classifier.fit(
-            X_fit, y_fit, **_eval_arguments(classifier, X_eval, y_valid),
-            callbacks=[early_stopping(patience, verbose=False)],
-        )
-        best_iteration = int(classifier.best_iteration_ or max_trees)
-        auc = float(classifier.best_score_["valid_0"]["auc"])
-        trials.append({**params, "n_estimators": best_iteration, "roc_auc": auc,
-                       "fit_seconds": time.perf_counter() - tick})
-        logger.info(
-            "tuning trial %d/%d: AUC %.4f with %d trees, %.1f s (elapsed %.0f s)",
-            number, budget, auc, best_iteration, time.perf_counter() - tick,
-            time.perf_counter() - started,
-        )
-    best = max(trials, key=lambda t: t["roc_auc"])
-    best_params = {k: v for k, v in best.items() if k not in ("roc_auc", "fit_seconds")}
-    return TuningResult(best_params, float(best["roc_auc"]), trials)
+        params = {**fixed, **_suggest(trial)}
+        aucs, trees = [], []
+        for step, (train_idx, valid_idx) in enumerate(splits):
+            pipeline = build_pipeline("lightgbm", imbalance, seed=seed, n_jobs=n_jobs,
+                                      params={**params, "n_estimators": max_trees},
+                                      groups=groups, exclude=exclude)
+            kept, auc = fit_early_stopped(pipeline, X.iloc[train_idx], y.iloc[train_idx],
+                                          X.iloc[valid_idx], y.iloc[valid_idx], patience=patience)
+            aucs.append(auc)
+            trees.append(kept)
+            trial.report(float(np.mean(aucs)), step)
+            if step < len(splits) - 1 and trial.should_prune():
+                records.append({**params, "n_estimators": int(np.mean(trees)), "roc_auc": None,
+                                "pruned_after_folds": step + 1,
+                                "fit_seconds": time.perf_counter() - tick})
+                logger.info("tuning trial %d pruned after %d fold(s) (elapsed %.0f s)",
+                            trial.number + 1, step + 1, time.perf_counter() - started)
+                raise optuna.TrialPruned()
+        auc = float(np.mean(aucs))
+        trial.set_user_attr("n_estimators", int(round(np.mean(trees))))
+        records.append({**params, "n_estimators": int(round(np.mean(trees))), "roc_auc": auc,
+                        "fit_seconds": time.perf_counter() - tick})
+        logger.info("tuning trial %d/%d: CV AUC %.4f with %d trees, %.1f s (elapsed %.0f s)",
+                    trial.number + 1, budget, auc, int(np.mean(trees)),
+                    time.perf_counter() - tick, time.perf_counter() - started)
+        return auc
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0),
+    )
+    study.enqueue_trial({k: base[k] for k in SEARCHED})
+    study.optimize(objective, n_trials=max(budget, 1), timeout=seconds, catch=())
+    best = study.best_trial
+    best_params = {**fixed, **best.params, "n_estimators": best.user_attrs["n_estimators"]}
+    return TuningResult(_plain_dict(best_params), float(best.value), records)
 
 
 def _eval_arguments(classifier: object, X_eval: object, y_eval: object) -> dict[str, object]:
@@ -117,10 +165,13 @@ def _eval_arguments(classifier: object, X_eval: object, y_eval: object) -> dict[
     return {"eval_set": [(X_eval, y_eval)]}
 
 
-def _plain(value: object) -> object:
+def _plain_dict(values: dict[str, object]) -> dict[str, object]:
     """NumPy scalars -> Python numbers, so the settings serialise to JSON as they are."""
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+    out: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, np.integer):
+            value = int(value)
+        elif isinstance(value, np.floating):
+            value = float(value)
+        out[key] = value
+    return out
