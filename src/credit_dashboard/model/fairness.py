@@ -91,13 +91,19 @@ def attribute_report(y: np.ndarray, probability: np.ndarray, threshold: float,
         }
     overall_tpr = float(true_positive_rate(y, refused.astype(int)))
     overall_fpr = float(false_positive_rate(y, refused.astype(int)))
+    positives = pd.Series(y).groupby(groups.to_numpy()).agg(["sum", "count"])
     rows = []
     for name, row in table.iterrows():
+        # fairlearn reports 0 for a rate with no one to count; in the card it is undefined.
+        defaulters = int(positives.loc[name, "sum"])
+        payers = int(positives.loc[name, "count"]) - defaulters
         expected = overall_tpr * row["default_rate"] + overall_fpr * (1 - row["default_rate"])
         rows.append({"group": str(name), "count": int(row["count"]),
                      "default_rate": float(row["default_rate"]),
-                     "refusal_rate": float(row["refusal_rate"]), "tpr": float(row["tpr"]),
-                     "fpr": float(row["fpr"]), "roc_auc": float(row["roc_auc"]),
+                     "refusal_rate": float(row["refusal_rate"]),
+                     "tpr": float(row["tpr"]) if defaulters else float("nan"),
+                     "fpr": float(row["fpr"]) if payers else float("nan"),
+                     "roc_auc": float(row["roc_auc"]),
                      "refusal_rate_from_default_rate": float(expected),
                      "in_differences": bool(sizes.get(name, 0) >= MIN_GROUP_ROWS)})
     report = {"groups": rows, **differences}
@@ -115,8 +121,10 @@ def explain(attribute: str, rows: list[dict]) -> str:
     gap = most["refusal_rate"] - least["refusal_rate"]
     default_gap = most["default_rate"] - least["default_rate"]
     explained = most["refusal_rate_from_default_rate"] - least["refusal_rate_from_default_rate"]
-    tpr_gap = max(r["tpr"] for r in compared) - min(r["tpr"] for r in compared)
-    fpr_gap = max(r["fpr"] for r in compared) - min(r["fpr"] for r in compared)
+    tpr = [r["tpr"] for r in compared if np.isfinite(r["tpr"])]
+    fpr = [r["fpr"] for r in compared if np.isfinite(r["fpr"])]
+    tpr_gap = max(tpr) - min(tpr) if tpr else 0.0
+    fpr_gap = max(fpr) - min(fpr) if fpr else 0.0
     share = explained / gap if abs(gap) > 1e-9 else 1.0
     source = ("mostly from the different default rates" if share >= 0.67 else
               "mostly from the model" if share <= 0.33 else

@@ -33,7 +33,7 @@ EARLY_STOP_SHARE = 0.1
 
 @dataclass
 class FoldPredictions:
-    """Raw log-odds of one recipe for every row, each from the model of the fold that left it out."""
+    """Raw log-odds of one recipe for every row, each from the fold model that left it out."""
 
     raw_logit: np.ndarray
     fold_of: np.ndarray
@@ -151,7 +151,7 @@ def nested_fold_scores(
     y: np.ndarray,
     fold_of: np.ndarray,
     raw_by_option: Mapping[str, np.ndarray],
-    choose: ChooseFn = choose_operating_point,
+    choose: ChooseFn | None = None,
 ) -> dict[str, object]:
     """Score each fold with the operating point chosen on the *other* folds' rows.
 
@@ -159,6 +159,7 @@ def nested_fold_scores(
     over the folds, each fold at its own threshold), the per-fold figures and choices, and the
     calibrated out-of-fold probability of every row.
     """
+    choose = choose or choose_operating_point  # looked up at call time (tests record it)
     y = np.asarray(y).astype(int)
     probability = np.full(len(y), np.nan)
     refused = np.zeros(len(y), dtype=bool)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from credit_dashboard.model import oof
 from credit_dashboard.model.calibration import PlattScaling
 from credit_dashboard.model.candidates import build_baseline, build_pipeline
 from credit_dashboard.model.estimator import CreditRiskModel
@@ -24,7 +25,6 @@ from credit_dashboard.model.feature_groups import DEFAULT_GROUPS
 from credit_dashboard.model.oof import (
     FoldPredictions,
     OperatingPoint,
-    choose_operating_point,
     fixed_operating_point,
     fold_predictions,
     nested_fold_scores,
@@ -168,7 +168,7 @@ def evaluate_recipes(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, X_ho
     tracker.log("cv", BASELINE, "none", {**cv_baseline["summary"],
                 "fit_seconds": baseline_folds.fit_seconds}, BASELINE_PARAMS, rows=len(X_dev))
 
-    point = choose_operating_point(ids, y, raw)
+    point = oof.choose_operating_point(ids, y, raw)
     chosen = options[point.option]
     trees = final_tree_count(chosen.trees, chosen.fit_rows, len(X_dev))
     logger.info("evaluation model: lightgbm/%s, %d trees on %d development rows (%s)",
@@ -225,7 +225,7 @@ def fit_final(config: object, evaluation: Evaluation, X_all: pd.DataFrame, y_all
         folds = evaluation.options[option]
         raw_all = _align(X_all.index, evaluation.dev_index, folds.raw_logit,
                          evaluation.hold_index, evaluation.raw_hold_chosen)
-        point = choose_operating_point(ids, y, {option: raw_all})
+        point = oof.choose_operating_point(ids, y, {option: raw_all})
         trees = final_tree_count(folds.trees, folds.fit_rows, len(X_all))
         logger.info("final fit: lightgbm/%s, %d trees on all %d labelled rows (%s)", option,
                     trees, len(X_all), _elapsed(started))

@@ -193,6 +193,7 @@ def _train(config: TrainConfig) -> TrainResult:
         "holdout_predictions": pd.DataFrame({
             ID_COLUMN: X_hold[ID_COLUMN].to_numpy(), TARGET_COLUMN: y_hold.to_numpy(),
             "default_probability": evaluation.shipped_holdout_probability,
+            "baseline_probability": evaluation.p_hold_baseline,
         }),
     }
     written = write_artifacts(out_dir, model, card, drift, tables=tables)

@@ -1,4 +1,4 @@
-"""Optuna search of LightGBM settings: cross-validated trials, early stopping, pruning, a time budget.
+"""Optuna search of LightGBM settings: cross-validated trials, early stopping, pruning, a budget.
 
 Each trial fits one LightGBM per validation fold, adding trees until that fold's AUC stops
 improving for ``patience`` rounds (so the tree count is found, not searched). After every fold the
@@ -150,7 +150,9 @@ def tune_lightgbm(
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0),
     )
-    study.enqueue_trial({k: base[k] for k in SEARCHED})
+    # The rule's reg_alpha of 0 sits on the log scale's floor.
+    study.enqueue_trial({k: max(float(base[k]), 1e-3) if k == "reg_alpha" else base[k]
+                         for k in SEARCHED})
     study.optimize(objective, n_trials=max(budget, 1), timeout=seconds, catch=())
     best = study.best_trial
     best_params = {**fixed, **best.params, "n_estimators": best.user_attrs["n_estimators"]}
