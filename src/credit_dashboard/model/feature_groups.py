@@ -39,8 +39,7 @@ FEATURE_GROUPS: dict[str, dict[str, str]] = {
         "PAYMENT_RATE": "Annuity / credit amount (share of the credit repaid per year)",
     },
     "goods": {
-        "CREDIT_GOODS_RATIO": "Credit amount / price of the goods (above 1: fees or insurance "
-                              "financed too)",
+        "CREDIT_GOODS_RATIO": "Credit amount / price of the goods (above 1: fees financed)",
         "CREDIT_GOODS_DIFFERENCE": "Credit amount minus the price of the goods",
     },
     "external": {
@@ -49,8 +48,7 @@ FEATURE_GROUPS: dict[str, dict[str, str]] = {
         "EXT_SOURCE_MAX": "Highest available external score",
         "EXT_SOURCE_STD": "Spread (standard deviation) of the available external scores",
         "EXT_SOURCE_PRODUCT": "Product of the three external scores",
-        "EXT_SOURCE_WEIGHTED": "External scores combined with weights learned in training "
-                               "(log-odds scale)",
+        "EXT_SOURCE_WEIGHTED": "External scores weighted as learned in training (log-odds)",
         "EXT_SOURCE_COUNT": "Number of external scores available",
     },
     "age_employment": {
@@ -60,9 +58,7 @@ FEATURE_GROUPS: dict[str, dict[str, str]] = {
         "REGISTRATION_AGE_RATIO": "Days since the registration change / age in days",
         "ID_PUBLISH_AGE_RATIO": "Days since the identity document was issued / age in days",
         "PHONE_CHANGE_AGE_RATIO": "Days since the last phone change / age in days",
-        "CAR_AGE_RATIO": "Age of the client's car / client's age",
-        "AGE_AT_LOAN_END": "Client's age in years when the credit is repaid (age + credit / "
-                           "annuity)",
+        "AGE_AT_LOAN_END": "Age in years when the credit is repaid (age + credit / annuity)",
     },
     "household": {
         "INCOME_PER_PERSON": "Annual income / family members",
@@ -96,7 +92,7 @@ GROUP_INPUTS: dict[str, tuple[str, ...]] = {
     "goods": ("AMT_CREDIT", "AMT_GOODS_PRICE"),
     "external": EXT_SOURCES,
     "age_employment": ("DAYS_EMPLOYED", "DAYS_BIRTH", "DAYS_REGISTRATION", "DAYS_ID_PUBLISH",
-                       "DAYS_LAST_PHONE_CHANGE", "OWN_CAR_AGE", "AMT_CREDIT", "AMT_ANNUITY"),
+                       "DAYS_LAST_PHONE_CHANGE", "AMT_CREDIT", "AMT_ANNUITY"),
     "household": ("AMT_INCOME_TOTAL", "AMT_ANNUITY", "CNT_FAM_MEMBERS", "CNT_CHILDREN"),
     "documents_contacts": DOCUMENT_FLAGS + CONTACT_FLAGS + ADDRESS_FLAGS,
     "bureau": BUREAU_COUNTS,
@@ -171,7 +167,6 @@ def _age_employment(c: Mapping[str, np.ndarray], n: int, p: Mapping) -> dict[str
         "REGISTRATION_AGE_RATIO": ratio(c["DAYS_REGISTRATION"], birth),
         "ID_PUBLISH_AGE_RATIO": ratio(c["DAYS_ID_PUBLISH"], birth),
         "PHONE_CHANGE_AGE_RATIO": ratio(c["DAYS_LAST_PHONE_CHANGE"], birth),
-        "CAR_AGE_RATIO": ratio(c["OWN_CAR_AGE"], age_years),
         "AGE_AT_LOAN_END": age_years + ratio(c["AMT_CREDIT"], c["AMT_ANNUITY"]),
     }
 
