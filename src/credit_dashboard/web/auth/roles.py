@@ -95,6 +95,21 @@ CALLBACKS: dict[str, Access] = {
     "at-decision-": ANY_ROLE,  # the history and the form's messages
     "at-decision-submit": DECIDERS,  # recording a decision
     "reasons-": ANY_ROLE,  # the reasons for a refusal, and the link to the notice
+    # the advisor page's components (pages/advisor/components/<panel>.py, ids prefixed by panel)
+    "search-": ANY_ROLE,
+    "profile-": ANY_ROLE,
+    "score-": ANY_ROLE,
+    "explanation-": ANY_ROLE,
+    "similar-": ANY_ROLE,
+    "whatif-": ANY_ROLE,
+    "decision-": ANY_ROLE,  # the client's decision history, the form's messages
+    "decision-submit": DECIDERS,  # recording a decision
+    "decision-record": DECIDERS,
+    # analyst and model pages
+    "drift-": ANALYSTS,
+    "model-": ANALYSTS,
+    "batch-": ANALYSTS,
+    "portfolio-": ANALYSTS,
 }
 
 
