@@ -231,3 +231,12 @@ def test_api_keys_carry_their_role(app, known_id) -> None:
         # A key opens the API only, whatever its role.
         page = client.get("/analyst", headers={"X-API-Key": KEYS[role]})
         assert page.status_code == 302
+
+
+def test_callback_ids_read_every_output_of_a_duplicate_allowed_callback() -> None:
+    key = '..decision-message.children@1f2e...{"column":["ALL"],"type":"whatif-input"}.value@1f2e..'
+    names = roles.callback_ids(key, {"inputs": [{"id": "decision-submit", "property": "n_clicks"}]})
+    assert names == ["decision-message", "whatif-input", "decision-submit"]
+    assert roles.id_access("decision-submit") == roles.DECIDERS  # the longest prefix decides
+    assert roles.id_access("decision-history") == roles.ANY_ROLE
+    assert roles.id_access("nobody-declared-me") is None

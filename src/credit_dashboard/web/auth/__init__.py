@@ -36,7 +36,14 @@ extension as ``credit_dashboard.web.auth``.
 from __future__ import annotations
 
 from credit_dashboard.web.auth.cli import _main
-from credit_dashboard.web.auth.guard import API_KEY_HEADER, current_role, current_user, register
+from credit_dashboard.web.auth.guard import (
+    API_KEY_HEADER,
+    current_role,
+    current_user,
+    may_open,
+    may_use,
+    register,
+)
 from credit_dashboard.web.auth.roles import ADMIN, ADVISOR, ANALYST, ROLES
 from credit_dashboard.web.auth.sessions import MAX_FAILED_LOGINS
 from credit_dashboard.web.auth.users import add_api_key, add_user
@@ -53,5 +60,7 @@ __all__ = [
     "add_user",
     "current_role",
     "current_user",
+    "may_open",
+    "may_use",
     "register",
 ]

@@ -166,6 +166,30 @@ def current_user() -> str | None:
     return g.get("user")
 
 
+def _enforced() -> bool:
+    from flask import current_app, has_request_context
+
+    return has_request_context() and bool(current_app.config.get("CREDIT_ROLES_ENFORCED"))
+
+
+def may_use(component_id: str) -> bool:
+    """Whether the caller may use the callbacks of a component (to draw it disabled if not).
+
+    True when roles are not enforced on this app (logins not installed) or outside a request.
+    """
+    from credit_dashboard.web.auth import roles
+
+    return not _enforced() or roles.allows(roles.id_access(component_id), current_role())
+
+
+def may_open(rule: str, method: str = "GET") -> bool:
+    """Whether the caller may open a route (to show its link only to those who may)."""
+    from credit_dashboard.web.auth import roles
+
+    access = roles.route_access(rule, method)
+    return not _enforced() or roles.allows(access, current_role())
+
+
 def current_role() -> str | None:
     """The caller's role for this request (``admin`` when logins are off), or None."""
     try:

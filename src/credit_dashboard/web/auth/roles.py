@@ -163,7 +163,8 @@ def id_access(component_id: Any) -> Access | None:
 
 def callback_ids(output_key: str, spec: Mapping[str, Any]) -> list[str]:
     """Every component a registered callback writes or listens to (``app.callback_map`` entry)."""
-    outputs = output_key.split("@")[0].strip(".").split("...")
+    # "..a.children...b.data@<hash>.." : outputs joined by "...", "@<hash>" on allow_duplicate.
+    outputs = [part.split("@")[0] for part in output_key.strip(".").split("...")]
     names = [component_name(part.rsplit(".", 1)[0]) for part in outputs if part]
     names += [component_name(item["id"]) for item in spec.get("inputs", [])]
     return names
