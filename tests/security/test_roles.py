@@ -188,6 +188,22 @@ def test_pages_reports_and_the_decision_export_by_role(clients, path, allowed) -
             assert "Not allowed" in response.get_data(as_text=True)
 
 
+def test_the_refusal_notice_is_for_advisors_and_admins(app, clients) -> None:
+    scoring = app.server.config["CREDIT_SERVICES"].scoring
+    refused = next(str(i) for i in scoring.search_ids("1", 300)
+                   if scoring.score_client(i).decision == "refuse")
+    deps = clients["admin"].get("/_dash-dependencies").get_json()
+    store = "advisor-client-id.data"
+    body = dash_body("reasons-body.children", {store: refused}, store, deps)
+    for role, client in clients.items():
+        response = client.get(f"/notice/{refused}")
+        assert response.status_code == (403 if role == "analyst" else 200), role
+        # The advisor page's reasons panel links to it only for those who may open it.
+        panel = client.post("/_dash-update-component", json=body)
+        assert panel.status_code == 200, role
+        assert ("reasons-notice-link" in panel.get_data(as_text=True)) == (role != "analyst")
+
+
 def test_the_navigation_shows_only_what_the_role_may_open(clients) -> None:
     for role, client in clients.items():
         layout = json.dumps(client.get("/_dash-layout").get_json())

@@ -61,7 +61,8 @@ ROUTES: dict[str, Access] = {
     "/reports/drift": ANALYSTS,
     "/reports/batches/<batch_id>": ANALYSTS,
     "/advisor-tools/decisions.csv": ANALYSTS,
-    "/notice/<client_text>": ANY_ROLE,  # the refusal notice printed for an applicant
+    # the refusal notice printed for an applicant: handed over by those who decide
+    "/notice/<client_text>": DECIDERS,
     # JSON API (an API key carries a role too)
     "/api/clients/<path:client_text>": ANY_ROLE,
     "/api/score": ANY_ROLE,

@@ -18,7 +18,8 @@ from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.grouped import GroupedExplanation, format_points, grouped
 from credit_dashboard.services.reasons import RefusalReasons, refusal_reasons
 from credit_dashboard.services.scoring import ClientResult, UnknownClientError
-from credit_dashboard.web.pages.advisor.notice import notice_path
+from credit_dashboard.web.auth import may_open
+from credit_dashboard.web.pages.advisor.notice import NOTICE_URL, notice_path
 
 REASONS_BODY = "reasons-body"
 REASONS_FACTS = "reasons-facts"
@@ -75,14 +76,15 @@ def reasons_block(result: ClientResult, answer: RefusalReasons) -> html.Div:
                 facts=named),
             className="small text-muted",
         ))
-    children.append(html.A(
-        _("Print the notice for the applicant"),
-        id=REASONS_NOTICE_LINK,
-        href=notice_path(result.client_id),
-        target="_blank",
-        rel="noopener",
-        className="btn btn-outline-primary btn-sm",
-    ))
+    if may_open(NOTICE_URL):  # advisors and admins hand the notice over; analysts only read
+        children.append(html.A(
+            _("Print the notice for the applicant"),
+            id=REASONS_NOTICE_LINK,
+            href=notice_path(result.client_id),
+            target="_blank",
+            rel="noopener",
+            className="btn btn-outline-primary btn-sm",
+        ))
     return html.Div(children)
 
 
