@@ -24,5 +24,10 @@ else
     echo "==> model found in $ARTIFACTS_DIR/"
 fi
 
+if [ -f "$DATA_DIR/batches/manifest.json" ]; then
+    echo "==> monthly applicant batches: ingesting those not stored yet (about 15 s each the first time)"
+    "$PY" scripts/ingest_embedded.py --data-dir "$DATA_DIR" --artifacts-dir "$ARTIFACTS_DIR"
+fi
+
 echo "==> serving the dashboard on http://${CREDIT_HOST:-127.0.0.1}:${PORT:-8050} (Ctrl-C to stop)"
 exec "$PY" -m credit_dashboard
