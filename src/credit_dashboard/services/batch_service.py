@@ -20,6 +20,7 @@ from typing import Any
 from credit_dashboard.config import Settings
 from credit_dashboard.services.batch_clients import BatchClients
 from credit_dashboard.services.batch_scores import REASON_COLUMNS
+from credit_dashboard.services.batch_timeline import Timeline, build_timeline
 from credit_dashboard.services.ingest import IngestResult, ingest_batch
 from credit_dashboard.storage import batches as files
 from credit_dashboard.storage.batches import BatchStore
@@ -89,6 +90,10 @@ class BatchService:
                 "source_name": record.source_name,
             })
         return out
+
+    def timeline(self) -> Timeline:
+        """The batches oldest first with their PSI, alerts and back-tests (stored figures)."""
+        return build_timeline(self.batches(), self.monitoring, self.backtests())
 
     def has_batch(self, batch_id: str) -> bool:
         try:

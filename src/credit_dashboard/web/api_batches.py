@@ -25,8 +25,8 @@ from credit_dashboard.services.batch_service import BatchService, attach_batches
 
 logger = logging.getLogger(__name__)
 
-#: Who may read batches: analysts and administrators. The auth extension has no roles yet (every
-#: signed-in user passes); when it gains them, these views must be limited to these roles.
+#: Who may read batches: analysts and administrators, enforced by the guard from the routes table
+#: (``web/auth/roles.py``: ``ANALYSTS`` for these rules and the ``batch-`` callbacks).
 ALLOWED_ROLES: tuple[str, ...] = ("analyst", "admin")
 BATCHES_URL = "/api/batches"
 REPORT_URL = "/reports/batches/{batch_id}"

@@ -43,6 +43,7 @@ from credit_dashboard.web.cache import init_cache
 from credit_dashboard.web.pages.advisor import callbacks as advisor_callbacks
 from credit_dashboard.web.pages.advisor import layout as advisor_layout
 from credit_dashboard.web.pages.advisor import notice as advisor_notice
+from credit_dashboard.web.pages.analyst import batch_panels as analyst_batch_panels
 from credit_dashboard.web.pages.analyst import layout as analyst_layout
 from credit_dashboard.web.pages.analyst.routes import register_routes as register_analyst_routes
 from credit_dashboard.web.pages.model import layout as model_layout
@@ -203,6 +204,7 @@ def create_app(
     advisor_callbacks.register_callbacks(app, services)
     register_analyst_routes(app, services)
     advisor_notice.register_routes(app, services)  # the printable refusal notice
+    analyst_batch_panels.register_callbacks(app, services)
     register_extensions(app, services, EXTENSIONS if extensions is None else extensions)
     return app
 

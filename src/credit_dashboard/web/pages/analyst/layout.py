@@ -15,6 +15,7 @@ from dash import html
 
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label
+from credit_dashboard.web.pages.analyst import batch_panels
 from credit_dashboard.web.pages.analyst.routes import DRIFT_REPORT_URL
 
 MOST_DRIFTED_SHOWN = 10
@@ -118,7 +119,9 @@ def layout(services: AppServices) -> html.Div:
     )
     return html.Div(
         [
-            html.H1("Data drift", className="h3 mb-3"),
+            html.H1("Monitoring", className="h3 mb-3"),
+            *batch_panels.layout(services),
+            html.H2("Training history against the applicant table", className="h4 mb-3"),
             dbc.Card(
                 [
                     dbc.CardHeader("Summary"),
