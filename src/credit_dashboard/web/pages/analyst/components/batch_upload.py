@@ -96,8 +96,8 @@ def register_callbacks(app: Dash, services: Any) -> None:
     # ``contents`` is cleared once handled: the same file chosen again is then a change, and the
     # browser does not keep megabytes of base64 in the page.
     @app.callback(Output(MESSAGE, "children"), Output(BATCHES_CHANGED, "data"),
-                  Output(UPLOAD, "contents"), Input(UPLOAD, "contents"), State(UPLOAD, "filename"), State(AS_OF, "value"),
-                  prevent_initial_call=True)
+                  Output(UPLOAD, "contents"), Input(UPLOAD, "contents"),
+                  State(UPLOAD, "filename"), State(AS_OF, "value"), prevent_initial_call=True)
     def upload(contents: str | None, filename: str | None, as_of: str | None):
         if not contents:
             return no_update, no_update, no_update
