@@ -16,7 +16,7 @@ from flask import Flask
 
 from credit_dashboard.config import Settings
 from credit_dashboard.web.auth import roles
-from credit_dashboard.web.auth.guard import PUBLIC_PATHS
+from credit_dashboard.web.auth.guard import PUBLIC_PATHS, PUBLIC_PREFIXES
 
 from .conftest import ENV_OFF, PASSWORD, dash_body, sign_in, write_users
 
@@ -88,7 +88,9 @@ def test_every_route_page_and_callback_is_in_the_roles_table(app) -> None:
     ids = roles.unknown_callback_ids(app.callback_map)
     assert not ids, f"add these callback ids to CALLBACKS in web/auth/roles.py: {ids}"
     public = {rule for rule, access in roles.ROUTES.items() if access == roles.PUBLIC}
-    assert public == set(PUBLIC_PATHS)  # what the guard lets through unsigned is what is public
+    # What the guard lets through unsigned is what is public (the language switch by its prefix).
+    assert public == set(PUBLIC_PATHS) | {"/language/<code>"}
+    assert all(rule.startswith(PUBLIC_PREFIXES) for rule in public - set(PUBLIC_PATHS))
 
 
 def test_a_route_missing_from_the_table_is_for_admins_only(auth_env: Path) -> None:

@@ -38,6 +38,8 @@ log = logging.getLogger("credit_dashboard.web.auth")
 API_KEY_HEADER = "X-API-Key"
 #: Reached without a login: the sign-in page itself and the liveness probe (no client data).
 PUBLIC_PATHS = frozenset({"/login", "/api/health"})
+#: The language switch (``/language/fr``) is public too: the sign-in page offers it.
+PUBLIC_PREFIXES: tuple[str, ...] = ("/language/",)
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
 
@@ -56,7 +58,7 @@ def _wants_page() -> bool:
 def _install_guard(server: Flask, auth: _Auth, dash_app: Any) -> None:
     @server.before_request
     def require_login():
-        if request.path in PUBLIC_PATHS:
+        if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
             return None
         refused = _identify(auth)
         if refused is not None:

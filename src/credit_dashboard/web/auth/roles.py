@@ -53,7 +53,7 @@ ROUTES: dict[str, Access] = {
     "/_dash-dependencies": ANY_ROLE,
     "/_reload-hash": ANY_ROLE,
     "/_favicon.ico": ANY_ROLE,
-    "/language/<code>": ANY_ROLE,
+    "/language/<code>": PUBLIC,
     "/": BY_PAGE,
     "/<path:path>": BY_PAGE,
     "/_dash-update-component": BY_CALLBACK,
