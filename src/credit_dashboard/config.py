@@ -62,6 +62,21 @@ class Settings:
         default_factory=lambda: os.environ.get("CREDIT_LENDER_NAME", "").strip()
         or "Prêt à dépenser"
     )
+    #: Shared state of several instances. ``CREDIT_DATABASE_URL`` (SQLAlchemy URL, e.g.
+    #: ``postgresql+psycopg://user:pass@db/credit``): the decision log and batch metadata; unset,
+    #: each keeps its SQLite file in the data dir.
+    database_url: str | None = field(
+        default_factory=lambda: os.environ.get("CREDIT_DATABASE_URL", "").strip() or None
+    )
+    #: ``CREDIT_REDIS_URL`` (``redis://host:6379/0``): per-client results cache and rate-limit
+    #: counters shared by every instance; unset, the cache is per process (``CREDIT_CACHE_TYPE``).
+    redis_url: str | None = field(
+        default_factory=lambda: os.environ.get("CREDIT_REDIS_URL", "").strip() or None
+    )
+    #: Prefix of every key the app writes to Redis, so several apps can share one server.
+    cache_key_prefix: str = field(
+        default_factory=lambda: os.environ.get("CREDIT_CACHE_KEY_PREFIX", "credit-dashboard/")
+    )
 
     @property
     def train_path(self) -> Path:

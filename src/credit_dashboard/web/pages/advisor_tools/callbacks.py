@@ -26,7 +26,6 @@ from credit_dashboard.storage.decisions import (
     DecisionStore,
     DecisionStoreError,
     DecisionValidationError,
-    decisions_db_path,
 )
 from credit_dashboard.web.pages.advisor.layout import CLIENT_STORE
 from credit_dashboard.web.pages.advisor_tools.layout import (
@@ -87,13 +86,13 @@ def register(app: Dash, services: AppServices) -> None:
     # Built in the background once the past clients are loaded (they load in the background
     # too): start-up never waits for it, only a query made in the first seconds does.
     pending = BackgroundIndex(lambda: services.history, scorer=scoring.model.default_probability)
-    store = DecisionStore(decisions_db_path(services.settings))
+    store = DecisionStore.for_settings(services.settings)
     columns = choose_inputs(services.card.get("global_importance", []), N_INPUTS)
     if not columns:  # a card without importance: offer the core amounts rather than nothing
         columns = ["AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE", "AMT_INCOME_TOTAL"]
     services.extras.update(neighbour_index=pending, decision_store=store, whatif_inputs=columns)
     logger.info(
-        "advisor tools: what-if inputs %s; decision log %s", ", ".join(columns), store.path
+        "advisor tools: what-if inputs %s; decision log %s", ", ".join(columns), store.location
     )
     services.advisor_panels.extend(
         [lambda: whatif_panel(columns), neighbours_panel, decision_panel]

@@ -1,16 +1,22 @@
-"""The decision log: validation, history order, CSV export, concurrent writers, failed writes."""
+"""The decision log on SQLite and PostgreSQL: validation, history order, CSV export, concurrent
+writers in several processes, failed and blocked writes, unusable locations."""
 
 from __future__ import annotations
 
 import csv
 import io
 import multiprocessing
+import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
 from credit_dashboard.config import Settings
+from credit_dashboard.storage import decisions_schema, migrations
 from credit_dashboard.storage.decisions import (
     EXPORT_COLUMNS,
     DecisionStore,
@@ -34,11 +40,6 @@ def _record(store: DecisionStore, client_id: int, decision: str = "grant", **ove
     return store.record(client_id, decision, **values)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> DecisionStore:
-    return DecisionStore(tmp_path / "log" / "decisions.sqlite3")
-
-
 def test_record_then_history_newest_first(store: DecisionStore) -> None:
     first = _record(store, 100001)
     second = _record(store, 100001, "refuse", default_probability=0.55)
@@ -54,7 +55,8 @@ def test_record_then_history_newest_first(store: DecisionStore) -> None:
     assert store.count() == 3
 
 
-def test_schema_uses_wal_journal(store: DecisionStore) -> None:
+def test_schema_uses_wal_journal(tmp_path: Path) -> None:
+    store = DecisionStore(tmp_path / "decisions.sqlite3")
     _record(store, 100001)
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -149,9 +151,10 @@ WRITERS = 4
 WRITES_EACH = 40
 
 
-def _writer(path: str, worker: int, barrier, errors) -> None:
-    # A fresh store per process, as in a gunicorn worker; the barrier makes them start together.
-    store = DecisionStore(path)
+def _writer(url: str, worker: int, barrier, errors) -> None:
+    # A fresh store per process, as in a gunicorn worker; the barrier makes them start together,
+    # so they also create the schema at the same moment (the migration lock is exercised).
+    store = DecisionStore(url=url)
     barrier.wait()
     for i in range(WRITES_EACH):
         try:
@@ -160,13 +163,12 @@ def _writer(path: str, worker: int, barrier, errors) -> None:
             errors.put(f"worker {worker} write {i}: {exc!r}")
 
 
-def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
-    path = str(tmp_path / "decisions.sqlite3")
+def test_concurrent_writers_from_several_processes(backend: str) -> None:
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(WRITERS)
     errors = ctx.Queue()
     workers = [
-        ctx.Process(target=_writer, args=(path, w, barrier, errors)) for w in range(WRITERS)
+        ctx.Process(target=_writer, args=(backend, w, barrier, errors)) for w in range(WRITERS)
     ]
     for p in workers:
         p.start()
@@ -178,7 +180,7 @@ def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
         reported.append(errors.get())
     assert reported == []
 
-    store = DecisionStore(path)
+    store = DecisionStore(url=backend)
     assert store.count() == WRITERS * WRITES_EACH
     for w in range(WRITERS):
         reasons = [d.reason for d in store.history(200000 + w)]
@@ -186,20 +188,36 @@ def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
         assert reasons == [f"write {i:03d}" for i in reversed(range(WRITES_EACH))]
 
 
+def _refuse_inserts(store: DecisionStore) -> None:
+    """Make the database refuse every insert (as a full disk or an I/O error would)."""
+    engine = sa.create_engine(store.url)
+    with engine.begin() as conn:
+        if store.is_sqlite:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_writes BEFORE INSERT ON decisions "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk I/O error (simulated)'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_writes BEFORE INSERT ON decisions "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_writes()"
+            )
+    engine.dispose()
+
+
 def test_failed_write_raises_clear_error_and_keeps_earlier_rows(store: DecisionStore) -> None:
     _record(store, 100001)
     _record(store, 100002)
-    # Simulate the database refusing a write (as a full disk or I/O error would) at insert time.
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(
-            "CREATE TRIGGER refuse_writes BEFORE INSERT ON decisions "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END"
-        )
+    _refuse_inserts(store)
 
     with pytest.raises(DecisionStoreError) as err:
         _record(store, 100003)
     message = str(err.value)
-    assert str(store.path) in message and "nothing was written" in message
+    assert store.location in message and "nothing was written" in message
     assert "simulated" in message
 
     assert store.count() == 2
@@ -207,17 +225,23 @@ def test_failed_write_raises_clear_error_and_keeps_earlier_rows(store: DecisionS
     assert store.history(100003) == []
 
 
-def test_write_while_database_is_locked_reports_it(tmp_path: Path) -> None:
-    store = DecisionStore(tmp_path / "decisions.sqlite3", busy_timeout_s=0.2)
+def test_write_while_database_is_locked_reports_it(backend: str) -> None:
+    store = DecisionStore(url=backend, busy_timeout_s=0.2)
     _record(store, 100001)
-    blocker = sqlite3.connect(store.path, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
+    engine = sa.create_engine(backend)
+    blocker = engine.connect()
+    if store.is_sqlite:
+        blocker.exec_driver_sql("BEGIN EXCLUSIVE")
+    else:
+        blocker.begin()
+        blocker.exec_driver_sql("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE")
     try:
-        with pytest.raises(DecisionStoreError, match="locked"):
+        with pytest.raises(DecisionStoreError, match="lock"):
             _record(store, 100002)
     finally:
-        blocker.execute("ROLLBACK")
+        blocker.exec_driver_sql("ROLLBACK") if store.is_sqlite else blocker.rollback()
         blocker.close()
+        engine.dispose()
     # Once the lock is gone the log works again and nothing was lost.
     _record(store, 100002)
     assert store.count() == 2
@@ -229,3 +253,72 @@ def test_unusable_location_is_reported(tmp_path: Path) -> None:
     store = DecisionStore(not_a_folder / "decisions.sqlite3")
     with pytest.raises(DecisionStoreError, match="file.txt"):
         _record(store, 100001)
+
+
+def test_unreachable_server_is_reported_without_its_password() -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://credit:s3cret-pw@127.0.0.1:{port}/credit"
+    store = DecisionStore(url=url, busy_timeout_s=1)
+    with pytest.raises(DecisionStoreError) as err:
+        _record(store, 100001)
+    message = str(err.value)
+    assert f"127.0.0.1:{port}/credit" in message and "could not record a decision" in message
+    assert "s3cret-pw" not in message
+
+
+# -- schema: Alembic ------------------------------------------------------------------------------
+
+#: The table as the log created it before Alembic (stdlib sqlite3, user_version 1).
+LEGACY_SCHEMA = """
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id INTEGER NOT NULL CHECK (client_id > 0),
+    decision TEXT NOT NULL CHECK (decision IN ('grant', 'refuse')),
+    model_decision TEXT NOT NULL CHECK (model_decision IN ('grant', 'refuse')),
+    reason TEXT NOT NULL,
+    user TEXT NOT NULL CHECK (length(user) > 0),
+    model_version TEXT NOT NULL CHECK (length(model_version) > 0),
+    default_probability REAL NOT NULL CHECK (default_probability BETWEEN 0 AND 1),
+    decision_threshold REAL NOT NULL CHECK (decision_threshold BETWEEN 0 AND 1),
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX decisions_by_client ON decisions (client_id, id);
+INSERT INTO decisions VALUES (7, 100001, 'grant', 'grant', '', 'bob', 'v0', 0.1, 0.3,
+                              '2026-01-02T03:04:05.000+00:00');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_log_written_before_alembic_is_adopted_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(LEGACY_SCHEMA)
+    store = DecisionStore(path)
+    assert [d.user for d in store.history(100001)] == ["bob"]
+    assert _record(store, 100001).id == 8  # ids carry on after the old ones
+    engine = sa.create_engine(store.url)
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    engine.dispose()
+
+
+def test_migrations_make_the_schema_the_queries_expect(backend: str) -> None:
+    store = DecisionStore(url=backend)
+    _record(store, 100001)
+    engine = sa.create_engine(backend)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        assert context.get_current_revision() == migrations.head_revision()
+        assert compare_metadata(context, decisions_schema.metadata) == []
+    # Upgrading again (a second worker, a restart) changes nothing and loses nothing.
+    migrations.upgrade_to_head(engine)
+    engine.dispose()
+    assert store.count() == 1
+    # The database itself refuses what validation would (a last line of defence).
+    with pytest.raises(DecisionStoreError), store._transaction("test") as conn:
+        conn.execute(decisions_schema.decisions.insert().values(
+            client_id=-1, decision="grant", model_decision="grant", reason="", user="x",
+            model_version="v", default_probability=0.1, decision_threshold=0.3, recorded_at="t",
+        ))
+    assert store.count() == 1
