@@ -22,6 +22,23 @@ else
     echo "==> chromium and chromedriver found"
 fi
 
+# axe-core, the accessibility engine the browser tests run on every page (npm package).
+AXE_DIR="$ROOT/.cache/axe"
+if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "==> installing npm with apt (for axe-core)"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm
+    fi
+    echo "==> installing axe-core from npm into .cache/axe"
+    mkdir -p "$AXE_DIR"
+    npm install --no-save --no-audit --no-fund --silent --prefix "$AXE_DIR" axe-core@4
+else
+    echo "==> axe-core found"
+fi
+export CREDIT_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+
 echo "==> ruff"
 "$ROOT/.venv/bin/ruff" check src scripts tests
 
