@@ -60,6 +60,14 @@ def _get_status(url: str) -> int:
         return 0
 
 
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(json.loads(response.read()).get("ready"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
 def _copies(store: BatchStore, source_id: str, n: int) -> None:
     """``n`` copies of a stored batch under new ids and dates (what the page reads is the same)."""
     record = store.index.get(source_id)
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                            stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        while _get_status(f"{base}/api/health") != 200:
+        while not _ready(f"{base}/api/health"):  # past clients loaded: RSS is settled
             if app.poll() is not None:
                 print((scratch / "app.log").read_text()[-2000:])
                 return 1
