@@ -1,7 +1,9 @@
-"""Write the embedded default data set: a generated history, new applicants, true probabilities.
+"""Write the embedded default data set: a generated history, new applicants, true probabilities,
+and 12 monthly production batches (``data/batches/``, outcomes for the 6 oldest).
 
 .venv/bin/python scripts/make_data.py                  # full size (307,511 + 48,744 rows) in data/
 .venv/bin/python scripts/make_data.py --rows 20000 --test-rows 5000 --seed 7 --out /tmp/small
+.venv/bin/python scripts/make_data.py --batches 0       # no production batches
 """
 
 from __future__ import annotations
@@ -32,20 +34,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=Path("data"), help="output folder; default data/"
     )
+    parser.add_argument(
+        "--batches", type=int, default=12, help="monthly production batches (0: none); default 12"
+    )
+    parser.add_argument(
+        "--batch-rows", type=int, default=4_062, help="applicants per batch; default 4062"
+    )
+    parser.add_argument(
+        "--outcome-batches",
+        type=int,
+        default=None,
+        help="oldest batches with repayment outcomes; default half of --batches",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.test_rows < 1:
         parser.error("--rows and --test-rows must be positive")
+    if args.batches < 0 or args.batch_rows < 1:
+        parser.error("--batches must be 0 or more and --batch-rows positive")
+    if args.outcome_batches is not None and not 0 <= args.outcome_batches <= args.batches:
+        parser.error("--outcome-batches must be between 0 and --batches")
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     print(
-        f"Generating {args.rows:,} history rows and {args.test_rows:,} applicants, "
-        f"seed {args.seed} ..."
+        f"Generating {args.rows:,} history rows, {args.test_rows:,} applicants and "
+        f"{args.batches} monthly batches of {args.batch_rows:,}, seed {args.seed} ..."
     )
     start = time.perf_counter()
-    paths = write_dataset(args.out, n_train=args.rows, n_test=args.test_rows, seed=args.seed)
+    paths = write_dataset(
+        args.out,
+        n_train=args.rows,
+        n_test=args.test_rows,
+        seed=args.seed,
+        n_batches=args.batches,
+        batch_rows=args.batch_rows,
+        outcome_batches=args.outcome_batches,
+    )
     elapsed = time.perf_counter() - start
     for role, path in paths.items():
-        print(f"  {role:<10} {path}  ({path.stat().st_size / 1e6:.1f} MB)")
+        print(f"  {role:<18} {path}  ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"Done in {elapsed:.1f} s")
     return 0
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from home_credit_synth.drift import Drift
+
 
 @dataclass
 class Draft:
@@ -21,6 +23,8 @@ class Draft:
     traits: dict[str, np.ndarray]
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     facts: dict[str, np.ndarray] = field(default_factory=dict)
+    #: A production batch's drift away from the applicant table (none for history/applicants).
+    drift: Drift = field(default_factory=Drift)
 
     @property
     def n(self) -> int:

@@ -15,8 +15,11 @@ drift from the history as Kaggle's test set does.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+import os
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +27,19 @@ import pandas as pd
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE, TRUE_PD_TABLE
 from credit_dashboard.storage import schema
-from credit_dashboard.storage.atomic import write_parquet_atomic
-from home_credit_synth.draft import Draft
-from home_credit_synth.housing import draw_housing
-from home_credit_synth.latent import draw_traits
-from home_credit_synth.loan import draw_loan
+from credit_dashboard.storage.atomic import write_tables_atomic
+from home_credit_synth.batches import (
+    BATCH_TRUE_PD_FILE,
+    BATCHES_DIR,
+    MANIFEST_FILE,
+    Batch,
+    batch_true_pd,
+    draw_batches,
+    manifest,
+)
 from home_credit_synth.marginals import TEST, TRAIN
-from home_credit_synth.person import draw_person
-from home_credit_synth.records import draw_records
 from home_credit_synth.risk import default_probability, risk_log_odds, solve_intercept
+from home_credit_synth.tables import draw_table, to_frame
 
 logger = logging.getLogger(__name__)
 
@@ -46,31 +53,42 @@ SPLIT_COLUMN = "SPLIT"
 
 @dataclass(frozen=True)
 class GeneratedData:
-    """A generated history, its new applicants and every client's true default probability."""
+    """A generated history, its new applicants, every client's true default probability, and the
+    monthly production batches that follow (none unless asked for)."""
 
     train: pd.DataFrame
     test: pd.DataFrame
     true_pd: pd.DataFrame
+    batches: list[Batch] = field(default_factory=list)
 
 
-def generate(n_train: int = 307_511, n_test: int = 48_744, seed: int = 42) -> GeneratedData:
-    """Draw the history and the applicants; same arguments, same frames (bit for bit)."""
+def generate(
+    n_train: int = 307_511,
+    n_test: int = 48_744,
+    seed: int = 42,
+    n_batches: int = 0,
+    batch_rows: int = 4_062,
+    outcome_batches: int | None = None,
+) -> GeneratedData:
+    """Draw the history, the applicants and ``n_batches`` monthly batches (outcomes for the
+    ``outcome_batches`` oldest, default half); same arguments, same frames (bit for bit)."""
     if n_train < 1 or n_test < 1:
         raise ValueError(f"n_train and n_test must be positive, got {n_train} and {n_test}")
-    # Independent streams: the applicants do not change when only the history's size does.
-    id_seq, train_seq, test_seq, target_seq = np.random.SeedSequence(seed).spawn(4)
+    # Independent streams: the applicants do not change when only the history's size does, and
+    # the history and applicants do not change with the batches (the fifth stream).
+    id_seq, train_seq, test_seq, target_seq, batch_seq = np.random.SeedSequence(seed).spawn(5)
     train_ids, test_ids = _client_ids(np.random.default_rng(id_seq), n_train, n_test)
 
-    train_draft = _draw_table(np.random.default_rng(train_seq), n_train, TRAIN)
-    test_draft = _draw_table(np.random.default_rng(test_seq), n_test, TEST)
+    train_draft = draw_table(np.random.default_rng(train_seq), n_train, TRAIN)
+    test_draft = draw_table(np.random.default_rng(test_seq), n_test, TEST)
     train_log_odds = risk_log_odds(train_draft)
     intercept = solve_intercept(train_log_odds)
     train_pd = default_probability(train_log_odds, intercept)
     test_pd = default_probability(risk_log_odds(test_draft), intercept)
     target = (np.random.default_rng(target_seq).random(n_train) < train_pd).astype(np.int64)
 
-    train = _frame(train_draft, train_ids, schema.TRAIN_COLUMNS, target)
-    test = _frame(test_draft, test_ids, schema.TEST_COLUMNS, None)
+    train = to_frame(train_draft, train_ids, schema.TRAIN_COLUMNS, target)
+    test = to_frame(test_draft, test_ids, schema.TEST_COLUMNS, None)
     true_pd = pd.DataFrame(
         {
             schema.ID_COLUMN: np.concatenate([train_ids, test_ids]),
@@ -82,25 +100,81 @@ def generate(n_train: int = 307_511, n_test: int = 48_744, seed: int = 42) -> Ge
         "generated %d history rows (default rate %.4f) and %d applicants, seed %d",
         n_train, target.mean(), n_test, seed,
     )  # fmt: skip
-    return GeneratedData(train=train, test=test, true_pd=true_pd)
+    # Batch ids start above every id of the history and the applicants.
+    first_batch_id = _last_id(n_train, n_test) + 1
+    batches = draw_batches(
+        batch_seq, n_batches, batch_rows, first_batch_id, intercept, outcome_batches
+    )
+    if batches:
+        logger.info("generated %d monthly batches of %d applicants (%s to %s)",
+                    len(batches), batch_rows, batches[0].month, batches[-1].month)  # fmt: skip
+    return GeneratedData(train=train, test=test, true_pd=true_pd, batches=batches)
 
 
 def write_dataset(
-    out_dir: str | Path, n_train: int = 307_511, n_test: int = 48_744, seed: int = 42
+    out_dir: str | Path,
+    n_train: int = 307_511,
+    n_test: int = 48_744,
+    seed: int = 42,
+    n_batches: int = 0,
+    batch_rows: int = 4_062,
+    outcome_batches: int | None = None,
 ) -> dict[str, Path]:
-    """Generate and write the three Parquet tables atomically; returns their paths by role."""
-    data = generate(n_train=n_train, n_test=n_test, seed=seed)
+    """Generate and write every table; returns their paths by role.
+
+    All the Parquet files are renamed into place together once all are written
+    (:func:`write_tables_atomic`), then ``batches/manifest.json``, which says which batch files
+    belong to this data set: a failure leaves the previous files. Batch files of an earlier
+    generation that the new manifest does not list are removed (they belong to another history).
+    """
+    data = generate(n_train, n_test, seed, n_batches, batch_rows, outcome_batches)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    batches_dir = out / BATCHES_DIR
     paths = {
         "train": out / TRAIN_TABLE,
         "applicants": out / APPLICANTS_TABLE,
         "true_pd": out / TRUE_PD_TABLE,
     }
-    write_parquet_atomic(data.train, paths["train"])
-    write_parquet_atomic(data.test, paths["applicants"])
-    write_parquet_atomic(data.true_pd, paths["true_pd"])
+    tables = {paths["train"]: data.train, paths["applicants"]: data.test,
+              paths["true_pd"]: data.true_pd}  # fmt: skip
+    for batch in data.batches:
+        paths[f"batch {batch.month}"] = batches_dir / batch.file
+        tables[batches_dir / batch.file] = batch.applicants
+        if batch.outcomes is not None:
+            paths[f"outcomes {batch.month}"] = batches_dir / batch.outcomes_file
+            tables[batches_dir / batch.outcomes_file] = batch.outcomes
+    if data.batches:
+        paths["batch_true_pd"] = batches_dir / BATCH_TRUE_PD_FILE
+        tables[paths["batch_true_pd"]] = batch_true_pd(data.batches)
+    write_tables_atomic(tables)
+    if data.batches or (batches_dir / MANIFEST_FILE).exists():
+        paths["manifest"] = _write_manifest(batches_dir, manifest(data.batches))
+        _remove_stale(batches_dir, keep={p.name for p in tables})
     return paths
+
+
+def _write_manifest(batches_dir: Path, content: dict) -> Path:
+    path = batches_dir / MANIFEST_FILE
+    batches_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST_FILE}.", suffix=".tmp", dir=batches_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(content, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _remove_stale(batches_dir: Path, keep: set[str]) -> None:
+    patterns = ("batch_*.parquet", "outcomes_*.parquet", BATCH_TRUE_PD_FILE)
+    for pattern in patterns:
+        for path in batches_dir.glob(pattern):
+            if path.name not in keep:
+                path.unlink()
+                logger.info("removed %s (not part of the new data set)", path)
 
 
 def _client_ids(
@@ -108,29 +182,10 @@ def _client_ids(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Disjoint ids drawn from Kaggle's range (extended upwards if more rows are asked for)."""
     total = n_train + n_test
-    last = max(LAST_ID, FIRST_ID + total - 1)
+    last = _last_id(n_train, n_test)
     pool = rng.choice(np.arange(FIRST_ID, last + 1, dtype=np.int64), size=total, replace=False)
     return np.sort(pool[:n_train]), np.sort(pool[n_train:])
 
 
-def _draw_table(rng: np.random.Generator, n: int, split: str) -> Draft:
-    draft = Draft(rng=rng, split=split, traits=draw_traits(rng, n))
-    draw_person(draft)
-    draw_loan(draft)
-    draw_records(draft)
-    draw_housing(draft)
-    return draft
-
-
-def _frame(
-    draft: Draft, ids: np.ndarray, columns: tuple[str, ...], target: np.ndarray | None
-) -> pd.DataFrame:
-    data = dict(draft.columns)
-    data[schema.ID_COLUMN] = ids
-    if target is not None:
-        data[schema.TARGET_COLUMN] = target
-    missing = [c for c in columns if c not in data]
-    if missing:  # a programming error in a step, not bad input
-        raise RuntimeError(f"generator did not produce columns {missing}")
-    frame = pd.DataFrame({c: data[c] for c in columns})
-    return frame.astype({c: schema.pandas_dtype(c) for c in columns})
+def _last_id(n_train: int, n_test: int) -> int:
+    return max(LAST_ID, FIRST_ID + n_train + n_test - 1)

@@ -28,6 +28,7 @@ def draw_loan(d: Draft) -> None:
     """Fill the contract, amount and application columns."""
     levels = schema.CATEGORY_LEVELS["NAME_CONTRACT_TYPE"]
     revolving_share = level_shares("NAME_CONTRACT_TYPE", d.split)[levels.index("Revolving loans")]
+    revolving_share = d.drift.revolving_share(revolving_share)
     # Younger clients take the cards (revolving loans) more often.
     revolving = draw_flag(d.rng, -0.04 * (d.facts["age_years"] - 40), revolving_share).astype(bool)
     d.columns["NAME_CONTRACT_TYPE"] = np.where(revolving, "Revolving loans", "Cash loans").astype(
@@ -43,6 +44,7 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
     # Loan size follows the "credit" trait (itself tied to income); cards get smaller limits.
     score = d.traits["credit"] - 0.9 * revolving
     credit_wanted = column_from_score(score, "AMT_CREDIT", d.split)
+    credit_wanted = credit_wanted * d.drift.value_scale("AMT_CREDIT")
 
     # Cash loans usually add insurance on top of the goods price (more on bigger loans); a few
     # have a down payment.
@@ -81,6 +83,7 @@ def _amounts(d: Draft, revolving: np.ndarray) -> None:
         0.85 * ranks_to_normal(ranks(credit)) + 0.45 * d.rng.standard_normal(n) - 0.1 * standing
     )
     annuity = column_from_score(annuity_score, "AMT_ANNUITY", d.split)
+    annuity = annuity * d.drift.value_scale("AMT_ANNUITY")
     annuity = np.clip(annuity, credit * MIN_PAYMENT_SHARE, credit * MAX_PAYMENT_SHARE)
     annuity[revolving] = credit[revolving] * np.where(
         d.rng.random(revolving.sum()) < 0.8, 0.05, 0.1

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from credit_dashboard.storage import schema
 from home_credit_synth import parameters
@@ -93,9 +93,18 @@ def from_quantiles(
     return out
 
 
-def column_from_score(score: np.ndarray, column: str, split: str) -> np.ndarray:
-    """Values of a numeric column whose ranks follow ``score`` (higher score, higher value)."""
-    return from_quantiles(ranks(score), quantile_knots(column, split))
+def column_from_score(
+    score: np.ndarray, column: str, split: str, shift: float = 0.0
+) -> np.ndarray:
+    """Values of a numeric column whose ranks follow ``score`` (higher score, higher value).
+
+    ``shift`` moves the ranks by that many standard deviations on the normal scale (a population
+    whose score is lower by ``shift`` than the one the percentiles describe); 0 leaves them.
+    """
+    u = ranks(score)
+    if shift:
+        u = ndtr(ranks_to_normal(u) + shift)
+    return from_quantiles(u, quantile_knots(column, split))
 
 
 def missing_fraction(column: str, split: str) -> float:

@@ -213,6 +213,7 @@ def _income(d: Draft) -> None:
     )
     d.facts["income_score"] = score
     income = column_from_score(score, "AMT_INCOME_TOTAL", d.split)
+    income = income * d.drift.value_scale("AMT_INCOME_TOTAL")
     # Declared incomes are round: mostly multiples of 22,500 or 4,500.
     coarse = d.rng.random(d.n) < 0.55
     income = np.where(coarse & (income > 60_000), snap(income, 22_500), snap(income, 4_500))

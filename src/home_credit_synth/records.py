@@ -133,7 +133,8 @@ def _contact_and_addresses(d: Draft) -> None:
 def _external_scores(d: Draft) -> None:
     for number in (1, 2, 3):
         column = f"EXT_SOURCE_{number}"
-        values = column_from_score(d.traits[f"ext{number}"], column, d.split)
+        shift = d.drift.rank_shift(column)
+        values = column_from_score(d.traits[f"ext{number}"], column, d.split, shift)
         if number == 3:
             grid = np.round(
                 from_quantiles(
@@ -201,6 +202,7 @@ def _bureau(d: Draft) -> None:
     # A client's enquiry intensity is shared across windows.
     intensity = d.rng.gamma(1.6, 1 / 1.6, n)
     windows = _BUREAU_ENQUIRIES_APPLICANTS if d.split == TEST else _BUREAU_ENQUIRIES
+    windows = d.drift.bureau_windows(windows)
     for window, (any_share, further) in windows.items():
         some = d.rng.random(n) < any_share
         values = np.where(some, 1 + d.rng.poisson(further * intensity), 0).astype(float)
