@@ -75,6 +75,19 @@ def _callback(base: str, inputs: list[str], output: str) -> dict:
     raise RuntimeError(f"no callback with inputs {inputs} and output {output}")
 
 
+def _callbacks_on(base: str, inputs: list[str]) -> list[dict]:
+    """Every callback of the advisor page that has exactly these inputs (the panels following the
+    client store fire together when the client changes)."""
+    status, body = _get(f"{base}/_dash-dependencies")
+    if status != 200:
+        raise RuntimeError(f"/_dash-dependencies answered {status}")
+    found = [c for c in json.loads(body)
+             if [f"{i['id']}.{i['property']}" for i in c["inputs"]] == inputs]
+    if not found:
+        raise RuntimeError(f"no callback with inputs {inputs}")
+    return found
+
+
 def _call_over_http(base: str, callback: dict, values: list[object]) -> bytes:
     """POST one callback as the browser does; returns the answer's body."""
     parts = callback["output"].strip(".").split("...")
@@ -133,11 +146,16 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
             time.sleep(0.05)
         if first_page is None:
             raise RuntimeError(f"no page after {STARTUP_TIMEOUT_S} s")
-        show_client = _callback(base, ["advisor-client-id.data"], "client-gauge.figure")
-        compare = _callback(base, ["compare-feature.value", "advisor-client-id.data"],
-                            "compare-graph.figure")
-        answer = json.loads(_call_over_http(base, show_client, [client_ids[0]]))
+        store = ["advisor-client-id.data"]
+        # The panels that follow the client (page message, profile, score, explanation, compare's
+        # picked features): the browser sends them together; here one after the other.
+        on_client = _callbacks_on(base, store)
+        explain = _callback(base, store, "explanation-waterfall.figure")
+        pick = _callback(base, store, "compare-feature.value")
+        compare = _callback(base, ["compare-feature.value", *store], "compare-graph.figure")
+        _call_over_http(base, explain, [client_ids[0]])
         first_client = time.perf_counter() - started
+        answer = json.loads(_call_over_http(base, pick, [client_ids[0]]))
         feature = answer["response"]["compare-feature"]["value"]
         # Waits for the past clients loaded in the background.
         _call_over_http(base, compare, [feature, client_ids[0]])
@@ -145,7 +163,8 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
         http_ms = []
         for client_id in client_ids[1:51]:
             tick = time.perf_counter()
-            _call_over_http(base, show_client, [client_id])
+            for callback in on_client:
+                _call_over_http(base, callback, [client_id])
             http_ms.append((time.perf_counter() - tick) * 1000)
         return {
             "first_page_s": first_page,
@@ -169,12 +188,9 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
     from plotly.io.json import to_json_plotly
 
     from credit_dashboard.config import Settings
+    from credit_dashboard.figures.score import gauge
     from credit_dashboard.services.container import load_services
-    from credit_dashboard.web.pages.advisor.callbacks import (
-        bivariate_figure,
-        client_view,
-        comparison_figure,
-    )
+    from credit_dashboard.web.pages.advisor.components import compare, explanation, profile, score
 
     services = load_services(
         Settings(data_dir=data_dir, artifacts_dir=artifacts_dir), background=False
@@ -187,11 +203,16 @@ def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed
     def page(client_id: int) -> int:
         result = scoring.score_client(client_id, use_cache=False)
         row = scoring.applicant_row(client_id).iloc[0]
-        view = client_view(services, result, row)
-        compare = comparison_figure(services, result, view.compare_feature)
-        scatter = bivariate_figure(services, result, view.scatter_x, view.scatter_y)
-        outputs = [view.profile, view.gauge, view.decision, view.waterfall, view.readings,
-                   compare, scatter]
+        feature, scatter_x, scatter_y = compare.default_features(services, result)
+        outputs = [
+            profile.profile_card(row),
+            gauge(result.default_probability, result.decision_threshold),
+            score.decision_block(result),
+            explanation.client_waterfall(result),
+            explanation.readings(services, result),
+            compare.comparison_figure(services, result, feature),
+            compare.bivariate_figure(services, result, scatter_x, scatter_y),
+        ]
         # What Dash does before answering: the outputs as JSON (dash._utils.to_json).
         return len(to_json_plotly(outputs))
 

@@ -39,7 +39,8 @@ import requests
 
 from credit_dashboard.config import APPLICANTS_TABLE, get_settings
 from credit_dashboard.web import auth
-from credit_dashboard.web.pages.advisor import layout as ids
+from credit_dashboard.web.pages.advisor import page as ids
+from credit_dashboard.web.pages.advisor.components import compare, search
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -253,9 +254,9 @@ def advisor(scenario: Scenario, seed: int) -> None:
 
 
 ACTION_NAMES = {
-    f"{ids.MESSAGE}.children": "score+explain (dash)",
-    f"{ids.COMPARE_GRAPH}.figure": "compare (dash)",
-    f"{ids.SCATTER_GRAPH}.figure": "compare 2D (dash)",
+    f"{ids.MESSAGE}.children": "client (dash)",
+    f"{compare.GRAPH}.figure": "compare (dash)",
+    f"{compare.SCATTER_GRAPH}.figure": "compare 2D (dash)",
 }
 
 
@@ -266,11 +267,13 @@ def _advise(scenario: Scenario, seed: int) -> None:
     api = requests.Session()  # the API key client: no cookies
     api.headers[auth.API_KEY_HEADER] = scenario.api_key
     dash_url = f"{base}/_dash-update-component"
-    search, store = f"{ids.SEARCH_INPUT}.value", f"{ids.CLIENT_STORE}.data"
+    search_box, store = f"{search.INPUT}.value", f"{ids.CLIENT_STORE}.data"
     first = f"{ids.MESSAGE}.children"
     # Everything the page recomputes when the selected client changes, the page's own first.
     on_client = callbacks.triggered_by(store)
     followers = [output for output in on_client if output != first]
+    # Panels that pick a value (the compare panel's features) first: their graphs read it.
+    followers.sort(key=lambda output: not output.endswith(".value"))
 
     def think() -> None:
         if scenario.think_s > 0:
@@ -281,8 +284,8 @@ def _advise(scenario: Scenario, seed: int) -> None:
         client = str(rng.choice(scenario.client_ids))
         # search: the suggestions while typing the first digits, then the whole number
         for typed in (client[:3], client):
-            page[search] = typed
-            body = callbacks.body(f"{ids.SUGGESTIONS}.children", page, search)
+            page[search_box] = typed
+            body = callbacks.body(f"{search.SUGGESTIONS}.children", page, search_box)
             call("search (dash)", session, "POST", dash_url, json=body)
         think()
         # score + explain: the page's callback (gauge, decision, waterfall, readings) and the API
@@ -293,9 +296,12 @@ def _advise(scenario: Scenario, seed: int) -> None:
             merge_answer(page, shown.json())
         call("score+explain (api)", session, "GET", f"{base}/api/clients/{client}")
         # compare, similar clients, decision history...: every other panel following the client
+        # (each panel's answer is kept: the compare panel's picked features feed its graphs)
         for output in followers:
-            call(ACTION_NAMES.get(output, f"panel {output.split('.')[0]} (dash)"), session,
-                 "POST", dash_url, json=callbacks.body(output, page, store))
+            answer = call(ACTION_NAMES.get(output, f"panel {output.split('.')[0]} (dash)"),
+                          session, "POST", dash_url, json=callbacks.body(output, page, store))
+            if answer is not None and answer.status_code == 200:
+                merge_answer(page, answer.json())
         think()
         if rng.random() < 0.25:
             record = rng.choice(scenario.records)

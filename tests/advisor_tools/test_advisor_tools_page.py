@@ -16,13 +16,12 @@ from credit_dashboard.config import APPLICANTS_TABLE, Settings
 @pytest.fixture(scope="module")
 def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
     from credit_dashboard.web.app import create_app
-    from credit_dashboard.web.pages import advisor_tools
 
     db = tmp_path_factory.mktemp("decisions") / "decisions.sqlite3"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CREDIT_DECISIONS_DB", str(db))
         settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)
-        app = create_app(settings, extensions=[advisor_tools])
+        app = create_app(settings, with_auth=False, with_api=False)
     return app
 
 
@@ -39,14 +38,16 @@ def client_id(small_data_dir: Path) -> int:
 def test_register_adds_three_panels_and_shared_objects(services) -> None:
     from credit_dashboard.services.neighbours import NeighbourIndex
     from credit_dashboard.storage.decisions import DecisionStore
+    from credit_dashboard.web.pages.advisor.components import decision, similar, whatif
+    from credit_dashboard.web.pages.advisor.page import CLIENT_PANELS
 
-    assert len(services.advisor_panels) == 3
-    assert isinstance(services.extras["neighbour_index"].get(timeout=120), NeighbourIndex)
-    assert isinstance(services.extras["decision_store"], DecisionStore)
-    inputs = services.extras["whatif_inputs"]
+    assert {whatif, similar, decision} <= set(CLIENT_PANELS)
+    assert isinstance(services.neighbour_index.get(timeout=120), NeighbourIndex)
+    assert isinstance(services.decision_store, DecisionStore)
+    inputs = services.whatif_inputs
     assert 1 <= len(inputs) <= 8
     assert not any(c.startswith("EXT_SOURCE") for c in inputs)
-    assert services.extras["neighbour_index"].build_seconds > 0
+    assert services.neighbour_index.build_seconds > 0
 
 
 def test_simulated_original_equals_the_page_score(services, client_id: int) -> None:
@@ -62,7 +63,7 @@ def test_simulated_original_equals_the_page_score(services, client_id: int) -> N
 
 def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client_id: int) -> None:
     from credit_dashboard.services.whatif import apply_edits, compare
-    from credit_dashboard.web.pages.advisor_tools.views import difference_text
+    from credit_dashboard.web.pages.advisor.components.whatif_views import difference_text
 
     scoring = services.scoring
     row = scoring.applicant_row(client_id)
@@ -114,9 +115,9 @@ def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
 
 
 def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
-    from credit_dashboard.web.pages.advisor_tools.views import neighbours_view
+    from credit_dashboard.web.pages.advisor.components.similar import neighbours_view
 
-    index = services.extras["neighbour_index"].get(timeout=120)
+    index = services.neighbour_index.get(timeout=120)
     answer = index.query(services.scoring.applicant_row(client_id), k=10)
     assert answer.k == 10
     assert answer.neighbours["default_probability"].between(0, 1).all()
@@ -126,7 +127,7 @@ def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
 
 
 def test_csv_export_route(tools_app, services, client_id: int) -> None:
-    store = services.extras["decision_store"]
+    store = services.decision_store
     result = services.scoring.score_client(client_id)
     store.record(
         client_id,
@@ -147,7 +148,10 @@ def test_csv_export_route(tools_app, services, client_id: int) -> None:
 def test_decisions_are_recorded_under_the_signed_in_user(tools_app) -> None:
     from flask import g
 
-    from credit_dashboard.web.pages.advisor_tools.callbacks import LOCAL_USER, current_user
+    from credit_dashboard.web.pages.advisor.components.decision import (
+        LOCAL_USER,
+        current_user,
+    )
 
     with tools_app.server.test_request_context("/"):
         assert current_user() == LOCAL_USER  # logins not installed in this app

@@ -37,11 +37,10 @@ return Array.from(document.querySelectorAll(selector))
 @pytest.fixture
 def tools_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path: Path, monkeypatch):
     from credit_dashboard.web.app import create_app
-    from credit_dashboard.web.pages import advisor_tools
 
     monkeypatch.setenv("CREDIT_DECISIONS_DB", str(tmp_path / "decisions.sqlite3"))
     settings = Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir)
-    return create_app(settings, extensions=[advisor_tools])
+    return create_app(settings, with_auth=False, with_api=False)
 
 
 def test_every_visible_field_has_a_label_naming_its_dom_id(
@@ -50,7 +49,7 @@ def test_every_visible_field_has_a_label_naming_its_dom_id(
     client_id = int(pd.read_parquet(small_data_dir / APPLICANTS_TABLE)["SK_ID_CURR"].iloc[3])
     dash_duo.start_server(tools_app)
     dash_duo.wait_for_page(f"{dash_duo.server_url}/?client={client_id}")
-    dash_duo.wait_for_element("#at-whatif-unchanged", timeout=TIMEOUT)
+    dash_duo.wait_for_element("#whatif-unchanged", timeout=TIMEOUT)
 
     fields = dash_duo.driver.execute_script(_FIELDS_JS)
     unlabelled = [f for f in fields if not f["id"] or not (f["labels"] or f["aria"])]
@@ -61,13 +60,13 @@ def test_every_visible_field_has_a_label_naming_its_dom_id(
             assert field["id"] in field["forIds"], field
 
     by_id = {f["id"]: f for f in fields}
-    for plain in ("client-search", "compare-feature", "scatter-x", "scatter-y",
-                  "at-decision-reason"):
+    for plain in ("search-input", "compare-feature", "compare-scatter-x", "compare-scatter-y",
+                  "decision-reason"):
         assert plain in by_id, f"{plain} not found among the visible fields"
-    whatif = {i: f for i, f in by_id.items() if '"type":"at-whatif-input"' in i}
+    whatif = {i: f for i, f in by_id.items() if '"type":"whatif-input"' in i}
     assert len(whatif) >= 4, sorted(by_id)
-    credit = whatif['{"column":"AMT_CREDIT","type":"at-whatif-input"}']
+    credit = whatif['{"column":"AMT_CREDIT","type":"whatif-input"}']
     assert credit["labels"] == [feature_label("AMT_CREDIT")]
-    flip = dash_duo.find_elements("#at-flip-column")
+    flip = dash_duo.find_elements("#whatif-flip-column")
     if flip and flip[0].is_displayed():
-        assert by_id["at-flip-column"]["labels"] == ["Field to search"]
+        assert by_id["whatif-flip-column"]["labels"] == ["Field to search"]

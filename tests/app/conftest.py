@@ -26,4 +26,4 @@ def dash_app(app_settings: Settings):
     from credit_dashboard.web.app import create_app
 
     # Only this part's pages: logins and API are tested by their own suites.
-    return create_app(app_settings, extensions=[])
+    return create_app(app_settings, with_auth=False, with_api=False)

@@ -14,10 +14,13 @@ import pytest
 from dash import html
 
 from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE, Settings
+from credit_dashboard.figures.score import gauge
 from credit_dashboard.services.comparison import CategorySummary, NumericSummary
 from credit_dashboard.services.container import StartupError, load_services
 from credit_dashboard.storage.schema import ID_COLUMN
-from credit_dashboard.web.pages.advisor import callbacks as advisor
+from credit_dashboard.web.pages.advisor import page as advisor_page
+from credit_dashboard.web.pages.advisor.components import compare, explanation, profile, score
+from credit_dashboard.web.pages.advisor.components import search as advisor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,7 +134,7 @@ def test_router_renders_each_page(dash_app, services) -> None:
 
 
 def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, small_artifacts_dir):
-    from credit_dashboard.web.pages.analyst.layout import layout
+    from credit_dashboard.web.pages.analyst.page import layout
 
     for name in (MODEL_FILE, MODEL_CARD_FILE):
         shutil.copy(small_artifacts_dir / name, tmp_path / name)
@@ -141,7 +144,9 @@ def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, s
 
 
 def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
-    from credit_dashboard.web.pages.analyst.layout import drift_summary_block
+    from credit_dashboard.web.pages.analyst.components.drift_summary import (
+        drift_summary_block,
+    )
 
     summary = json.loads(services.settings.drift_summary_path.read_text())
     text = _text(drift_summary_block(summary))
@@ -150,22 +155,37 @@ def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
         assert column in text
 
 
-def test_extensions_get_the_app_and_services(app_settings) -> None:
+def test_create_app_registers_logins_api_and_pages_in_order(app_settings, dash_app) -> None:
+    from credit_dashboard.web.app import create_app
+
+    app = create_app(app_settings)
+    parts = app.server.config["CREDIT_PARTS"]
+    assert parts == ("auth", "api", "page /", "page /analyst", "page /model")
+    assert app.server.test_client().get("/api/health").status_code == 200
+    # The tests' app: pages only, no login in front of them.
+    assert dash_app.server.config["CREDIT_PARTS"] == ("page /", "page /analyst", "page /model")
+    assert dash_app.server.test_client().get("/").status_code == 200
+
+
+def test_a_panel_added_to_the_page_is_rendered_and_wired(app_settings, monkeypatch) -> None:
+    """Adding a panel is one module and one line in CLIENT_PANELS."""
+    from types import SimpleNamespace
+
     from credit_dashboard.web.app import create_app, render_page
 
-    seen = {}
-
-    def register(app, services) -> None:
-        seen["services"] = services
-        services.advisor_panels.append(lambda: html.Div("extra panel", id="extra-panel"))
-
+    def register_callbacks(app, services) -> None:
         @app.server.route("/extension-ping")
         def ping():
             return "pong"
 
-    app = create_app(app_settings, extensions=[register, "credit_dashboard.not_written_yet"])
+    panel = SimpleNamespace(
+        layout=lambda services: html.Div("extra panel", id="extra-panel"),
+        register_callbacks=register_callbacks,
+    )
+    monkeypatch.setattr(advisor_page, "CLIENT_PANELS", (*advisor_page.CLIENT_PANELS, panel))
+    app = create_app(app_settings, with_auth=False, with_api=False)
     assert app.server.test_client().get("/extension-ping").get_data(as_text=True) == "pong"
-    page = render_page(seen["services"], "/", None)
+    page = render_page(app.server.config["CREDIT_SERVICES"], "/", None)
     assert _find(page, "extra-panel") is not None
 
 
@@ -180,25 +200,28 @@ def test_client_view_and_comparisons_for_a_real_client(services) -> None:
     client_id = int(services.applicants[ID_COLUMN].iloc[0])
     result = services.scoring.score_client(client_id)
     row = services.scoring.applicant_row(client_id).iloc[0]
-    view = advisor.client_view(services, result, row)
-    assert view.header == f"Client {client_id}"
-    assert "Age" in _text(view.profile) and "years" in _text(view.profile)
-    assert ("Refuse" if result.decision == "refuse" else "Grant") in _text(view.decision)
-    assert len(view.readings) == advisor.READINGS_TOP
-    assert view.compare_feature in services.comparison_features
-    assert view.scatter_x != view.scatter_y
-    go.Figure(view.waterfall)  # valid Plotly
-    go.Figure(view.gauge)
+    card = profile.profile_card(row)
+    compare_feature, scatter_x, scatter_y = compare.default_features(services, result)
+    assert advisor_page.header(result) == f"Client {client_id}"
+    assert "Age" in _text(card) and "years" in _text(card)
+    assert ("Refuse" if result.decision == "refuse" else "Grant") in _text(
+        score.decision_block(result)
+    )
+    assert len(explanation.readings(services, result)) == explanation.READINGS_TOP
+    assert compare_feature in services.comparison_features
+    assert scatter_x != scatter_y
+    go.Figure(explanation.client_waterfall(result))  # valid Plotly
+    go.Figure(gauge(result.default_probability, result.decision_threshold))
 
     numeric = next(f for f, s in services.comparison.summaries.items()
                    if isinstance(s, NumericSummary))
-    figure = go.Figure(advisor.comparison_figure(services, result, numeric))
+    figure = go.Figure(compare.comparison_figure(services, result, numeric))
     assert [t.type for t in figure.data] == ["bar", "bar"]
     categorical = next((f for f, s in services.comparison.summaries.items()
                         if isinstance(s, CategorySummary)), None)
     if categorical is not None:
-        figure = go.Figure(advisor.comparison_figure(services, result, categorical))
+        figure = go.Figure(compare.comparison_figure(services, result, categorical))
         assert figure.data[0].type == "bar"
     x, y = services.scatter_features[:2]
-    scatter = go.Figure(advisor.bivariate_figure(services, result, x, y))
+    scatter = go.Figure(compare.bivariate_figure(services, result, x, y))
     assert scatter.data[0].name.startswith("Repaid")

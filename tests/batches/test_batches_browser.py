@@ -15,7 +15,7 @@ from credit_dashboard.storage.schema import ID_COLUMN
 def batch_app(batch_settings: Settings):
     from credit_dashboard.web.app import create_app
 
-    return create_app(batch_settings, extensions=[])
+    return create_app(batch_settings, with_auth=False, with_api=False)
 
 
 def test_upload_then_charts_then_advisor_search(dash_duo, batch_app, cut_batch) -> None:
@@ -45,9 +45,9 @@ def test_upload_then_charts_then_advisor_search(dash_duo, batch_app, cut_batch) 
     assert len(dash_duo.find_elements("#batch-list-table tbody tr")) == 1
 
     dash_duo.wait_for_page(f"{dash_duo.server_url}/")
-    search = dash_duo.wait_for_element("#client-search", timeout=20)
+    search = dash_duo.wait_for_element("#search-input", timeout=20)
     search.send_keys(client_id + Keys.ENTER)
-    dash_duo.wait_for_text_to_equal("#client-header", f"Client {client_id}", timeout=30)
-    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=30)
-    dash_duo.wait_for_contains_text("#client-waterfall", "All together", timeout=30)
+    dash_duo.wait_for_text_to_equal("#advisor-header", f"Client {client_id}", timeout=30)
+    dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=30)
+    dash_duo.wait_for_contains_text("#explanation-waterfall", "All together", timeout=30)
     assert dash_duo.get_logs() == [], dash_duo.get_logs()

@@ -21,7 +21,7 @@ def dashboard(browser_app_settings: Settings):
     """A fresh app per test (dash_duo serves one app per test); logins and API are left out."""
     from credit_dashboard.web.app import create_app
 
-    return create_app(browser_app_settings, extensions=[])
+    return create_app(browser_app_settings, with_auth=False, with_api=False)
 
 
 @pytest.fixture()

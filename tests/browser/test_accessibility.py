@@ -23,8 +23,8 @@ def test_advisor_page_with_a_client_passes_axe(dash_duo, dashboard, axe_violatio
     dash_duo.start_server(dashboard)
     client = _client_id(dashboard)
     dash_duo.wait_for_page(f"{dash_duo.server_url}/language/{language}?next=/?client={client}")
-    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=30)
-    dash_duo.wait_for_element("#client-waterfall .plot-container", timeout=30)
+    dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=30)
+    dash_duo.wait_for_element("#explanation-waterfall .plot-container", timeout=30)
     assert dash_duo.driver.find_element("css selector", "html").get_attribute("lang") == language
     assert axe_violations() == []
 

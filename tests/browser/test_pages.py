@@ -26,9 +26,9 @@ def _start(dash_duo, app, path: str = "/") -> None:
 
 
 def _wait_for_client(dash_duo, client_id: str) -> None:
-    dash_duo.wait_for_text_to_equal("#client-header", f"Client {client_id}", timeout=20)
-    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=20)
-    dash_duo.wait_for_contains_text("#client-waterfall", "All together", timeout=20)
+    dash_duo.wait_for_text_to_equal("#advisor-header", f"Client {client_id}", timeout=20)
+    dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=20)
+    dash_duo.wait_for_contains_text("#explanation-waterfall", "All together", timeout=20)
 
 
 def _title(dash_duo, graph_id: str) -> str:
@@ -60,22 +60,22 @@ def _pick_other_option(dash_duo, dropdown_id: str, *avoid: str) -> str:
 def test_search_shows_score_decision_and_explanation(dash_duo, dashboard, screenshot) -> None:
     client_id = _applicant_ids(dashboard)[3]
     _start(dash_duo, dashboard)
-    dash_duo.wait_for_element("#client-search")
-    search = dash_duo.find_element("#client-search")
+    dash_duo.wait_for_element("#search-input")
+    search = dash_duo.find_element("#search-input")
     search.send_keys(client_id[:4])
-    dash_duo.wait_for_element("#client-suggestions option", timeout=10)
-    suggestions = dash_duo.find_elements("#client-suggestions option")
+    dash_duo.wait_for_element("#search-suggestions option", timeout=10)
+    suggestions = dash_duo.find_elements("#search-suggestions option")
     assert 0 < len(suggestions) <= 10
     assert all(o.get_attribute("value").startswith(client_id[:4]) for o in suggestions)
 
     search.send_keys(client_id[4:] + Keys.ENTER)
     _wait_for_client(dash_duo, client_id)
     assert dash_duo.driver.current_url.endswith(f"/?client={client_id}")
-    decision = dash_duo.find_element("#client-decision .decision").text
+    decision = dash_duo.find_element("#score-decision .decision").text
     assert decision.endswith("Grant") or decision.endswith("Refuse")
-    assert "threshold" in dash_duo.find_element("#client-decision").text
-    assert len(dash_duo.find_elements("#client-readings li")) > 0
-    assert "Age" in dash_duo.find_element("#client-profile").text
+    assert "threshold" in dash_duo.find_element("#score-decision").text
+    assert len(dash_duo.find_elements("#explanation-readings li")) > 0
+    assert "Age" in dash_duo.find_element("#profile-card").text
 
     # The comparison follows the chosen feature.
     dash_duo.wait_for_element("#compare-graph .gtitle", timeout=20)
@@ -86,12 +86,13 @@ def test_search_shows_score_decision_and_explanation(dash_duo, dashboard, screen
     assert _title(dash_duo, "compare-graph") != before
 
     # The bivariate plot follows the chosen axes.
-    dash_duo.wait_for_element("#scatter-graph .gtitle", timeout=20)
-    before = _title(dash_duo, "scatter-graph")
-    _pick_other_option(dash_duo, "scatter-x", dash_duo.find_element("#scatter-x").text,
-                       dash_duo.find_element("#scatter-y").text)
+    dash_duo.wait_for_element("#compare-scatter-graph .gtitle", timeout=20)
+    before = _title(dash_duo, "compare-scatter-graph")
+    _pick_other_option(dash_duo, "compare-scatter-x",
+                       dash_duo.find_element("#compare-scatter-x").text,
+                       dash_duo.find_element("#compare-scatter-y").text)
     dash_duo._wait_for_callbacks()
-    assert _title(dash_duo, "scatter-graph") != before
+    assert _title(dash_duo, "compare-scatter-graph") != before
     screenshot("advisor")
     assert dash_duo.get_logs() == []
 
@@ -108,8 +109,8 @@ def test_address_with_a_client_and_bad_ids(dash_duo, dashboard, screenshot) -> N
         ("123", "no applicant has the id 123"),
     ):
         dash_duo.wait_for_page(f"{dash_duo.server_url}/?client={bad}")
-        dash_duo.wait_for_contains_text("#client-message", expected, timeout=10)
-        assert not dash_duo.find_element("#client-results").is_displayed()
+        dash_duo.wait_for_contains_text("#advisor-message", expected, timeout=10)
+        assert not dash_duo.find_element("#advisor-results").is_displayed()
         if bad == "abc":
             dash_duo.wait_for_element("#page-content .js-plotly-plot .main-svg", timeout=20)
             screenshot("advisor-unknown-id")
@@ -120,7 +121,7 @@ def test_back_and_forward_move_the_search_box_with_the_page(dash_duo, dashboard)
     first, second = _applicant_ids(dashboard)[1:3]
     _start(dash_duo, dashboard, f"/?client={first}")
     _wait_for_client(dash_duo, first)
-    search = dash_duo.find_element("#client-search")
+    search = dash_duo.find_element("#search-input")
     assert search.get_attribute("value") == first
 
     search.send_keys(Keys.CONTROL, "a")
@@ -132,25 +133,25 @@ def test_back_and_forward_move_the_search_box_with_the_page(dash_duo, dashboard)
     # Back: the address, the page and the search box all return to the first client.
     dash_duo.driver.back()
     _wait_for_client(dash_duo, first)
-    dash_duo.wait_for_text_to_equal("#client-search", first, timeout=10)
+    dash_duo.wait_for_text_to_equal("#search-input", first, timeout=10)
     assert dash_duo.driver.current_url.endswith(f"/?client={first}")
-    assert dash_duo.find_element("#client-search").get_attribute("value") == first
+    assert dash_duo.find_element("#search-input").get_attribute("value") == first
 
     # Forward: and on to the second again.
     dash_duo.driver.forward()
     _wait_for_client(dash_duo, second)
-    dash_duo.wait_for_text_to_equal("#client-search", second, timeout=10)
+    dash_duo.wait_for_text_to_equal("#search-input", second, timeout=10)
 
     # Enter on a malformed id goes there too and says why nothing is shown; Back recovers.
-    search = dash_duo.find_element("#client-search")
+    search = dash_duo.find_element("#search-input")
     search.send_keys(Keys.CONTROL, "a")
     search.send_keys(Keys.BACKSPACE)
     search.send_keys("abc" + Keys.ENTER)
-    dash_duo.wait_for_contains_text("#client-message", "digits only", timeout=10)
+    dash_duo.wait_for_contains_text("#advisor-message", "digits only", timeout=10)
     assert dash_duo.driver.current_url.endswith("/?client=abc")
     dash_duo.driver.back()
     _wait_for_client(dash_duo, second)
-    dash_duo.wait_for_text_to_equal("#client-search", second, timeout=10)
+    dash_duo.wait_for_text_to_equal("#search-input", second, timeout=10)
     assert dash_duo.get_logs() == []
 
 

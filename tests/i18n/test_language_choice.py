@@ -13,7 +13,7 @@ def client(small_data_dir, small_artifacts_dir):
     from credit_dashboard.web.app import create_app
 
     app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir),
-                     extensions=[])
+                     with_auth=False, with_api=False)
     return app.server.test_client()
 
 

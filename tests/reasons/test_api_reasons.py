@@ -19,7 +19,7 @@ def api_client(small_data_dir: Path, small_artifacts_dir: Path):
     from credit_dashboard.web.app import create_app
 
     app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir),
-                     extensions=["credit_dashboard.web.api"])
+                     with_auth=False)
     return app.server.test_client()
 
 

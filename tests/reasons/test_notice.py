@@ -20,7 +20,7 @@ def notice_client(small_data_dir: Path, small_artifacts_dir: Path):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CREDIT_LENDER_NAME", "Prêt à dépenser SA")
         app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir),
-                         extensions=[])
+                         with_auth=False, with_api=False)
     return app.server.test_client()
 
 

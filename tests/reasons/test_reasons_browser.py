@@ -34,7 +34,7 @@ def test_refused_client_reasons_then_notice(dash_duo, small_data_dir, small_arti
     from credit_dashboard.web.app import create_app
 
     app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir),
-                     extensions=[])
+                     with_auth=False, with_api=False)
     refused = next(r for r in scored_clients if r.decision == "refuse")
     with use_language("en"):
         expected = [r.text for r in refusal_reasons(refused).reasons]

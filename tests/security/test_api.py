@@ -1,4 +1,4 @@
-"""The real app (default extensions: logins, API, advisor tools) against hostile and honest callers.
+"""The real app (logins, API and every page) against hostile and honest callers.
 
 Built once per module from the session's small data and model, exactly as gunicorn builds it, with
 a private users file, an API key and a decisions log in a temporary directory.
@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
-from credit_dashboard.web.pages.advisor import layout as ids
+from credit_dashboard.web.pages.advisor import page as ids
+from credit_dashboard.web.pages.advisor.components import score, search
 
 from .conftest import ENV_OFF, PASSWORD, dash_body, sign_in, write_users
 
@@ -28,9 +29,8 @@ KEY = {"X-API-Key": API_KEY}
 @pytest.fixture(scope="module")
 def app_env(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
     """The production app on the small data set, with logins on."""
-    from credit_dashboard.web.app import EXTENSIONS, create_app
+    from credit_dashboard.web.app import create_app
 
-    assert EXTENSIONS[0] == "credit_dashboard.web.auth", "logins must guard later extensions"
     config = tmp_path_factory.mktemp("config")
     users_file = config / "users.json"
     write_users(users_file, {"advisor": PASSWORD, "analyst": PASSWORD}, {"batch": API_KEY})
@@ -42,6 +42,7 @@ def app_env(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
         for name in ENV_OFF:
             patch.delenv(name, raising=False)
         app = create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
+        assert app.server.config["CREDIT_PARTS"][0] == "auth", "logins must guard later parts"
         yield app
     # The env is restored, but the app keeps what it read at start-up (as a server does).
 
@@ -128,8 +129,8 @@ def test_nothing_without_login(server, applicants, known_id, method, path) -> No
 
 def test_the_listed_data_routes_are_the_apps(server) -> None:
     """Keeps the list above honest: the routes that carry data still exist under those paths."""
-    from credit_dashboard.web.pages.advisor_tools.layout import EXPORT_PATH
-    from credit_dashboard.web.pages.analyst.routes import DRIFT_REPORT_URL
+    from credit_dashboard.web.pages.advisor.components.decision import EXPORT_PATH
+    from credit_dashboard.web.pages.analyst.components.drift_report import DRIFT_REPORT_URL
 
     rules = {rule.rule for rule in server.url_map.iter_rules()}
     assert {EXPORT_PATH, DRIFT_REPORT_URL} <= rules
@@ -173,10 +174,10 @@ def test_client_answer_matches_the_advisor_page(advisor, known_id) -> None:
     api = advisor.get(f"/api/clients/{known_id}").get_json()  # a signed-in session works too
     deps = advisor.get("/_dash-dependencies").get_json()
     store = f"{ids.CLIENT_STORE}.data"
-    body = dash_body(f"{ids.MESSAGE}.children", {store: str(known_id)}, store, deps)
+    body = dash_body(f"{score.GAUGE}.figure", {store: str(known_id)}, store, deps)
     page = advisor.post("/_dash-update-component", json=body)
     assert page.status_code == 200
-    gauge = page.get_json()["response"][ids.GAUGE]["figure"]["data"][0]
+    gauge = page.get_json()["response"][score.GAUGE]["figure"]["data"][0]
     assert gauge["value"] == pytest.approx(api["default_probability"] * 100, abs=1e-9)
     assert gauge["gauge"]["threshold"]["value"] == pytest.approx(api["decision_threshold"] * 100)
 
@@ -233,7 +234,7 @@ def test_hostile_ids_on_the_page_get_a_message(advisor, text: str) -> None:
     """The same ids typed in the search box or put in the page address (?client=...)."""
     deps = advisor.get("/_dash-dependencies").get_json()
     store = f"{ids.CLIENT_STORE}.data"
-    address = f"{ids.ADDRESS}.search"
+    address = f"{search.ADDRESS}.search"
     from_address = dash_body(address, {address: f"?client={quote(text)}"}, address, deps)
     response = advisor.post("/_dash-update-component", json=from_address)
     assert response.status_code in (200, 204)
@@ -242,8 +243,8 @@ def test_hostile_ids_on_the_page_get_a_message(advisor, text: str) -> None:
     assert response.status_code == 200
     shown = json.dumps(response.get_json()["response"][ids.MESSAGE])
     assert "No client to show" in shown
-    typed = dash_body(f"{ids.SUGGESTIONS}.children", {f"{ids.SEARCH_INPUT}.value": text},
-                      f"{ids.SEARCH_INPUT}.value", deps)
+    typed = dash_body(f"{search.SUGGESTIONS}.children", {f"{search.INPUT}.value": text},
+                      f"{search.INPUT}.value", deps)
     response = advisor.post("/_dash-update-component", json=typed)
     assert response.status_code in (200, 204)
 
@@ -371,4 +372,5 @@ def test_a_tampered_model_stops_the_app_naming_the_file(
     data[len(data) // 2] ^= 0x01  # one byte changed
     model.write_bytes(bytes(data))
     with pytest.raises(StartupError, match="model.joblib"):
-        create_app(Settings(data_dir=small_data_dir, artifacts_dir=artifacts), extensions=[])
+        create_app(Settings(data_dir=small_data_dir, artifacts_dir=artifacts),
+                   with_auth=False, with_api=False)

@@ -37,8 +37,8 @@ def test_sign_in_lands_on_the_shared_client_then_sign_out(dash_duo, guarded_app)
     driver.find_element(By.ID, "username").send_keys("advisor")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    dash_duo.wait_for_text_to_equal("#client-header", f"Client {client_id}", timeout=30)
-    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=30)
+    dash_duo.wait_for_text_to_equal("#advisor-header", f"Client {client_id}", timeout=30)
+    dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=30)
     assert dash_duo.get_logs() == []
 
     driver.get(f"{base}/logout")

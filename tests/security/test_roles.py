@@ -225,16 +225,16 @@ def test_the_router_will_not_draw_a_forbidden_page(clients) -> None:
 
 def test_recording_a_decision_is_for_advisors_and_admins(clients, known_id) -> None:
     deps = clients["advisor"].get("/_dash-dependencies").get_json()
-    output = next(d["output"] for d in deps if "at-decision-message" in d["output"])
-    values = {"advisor-client-id.data": known_id, "at-decision-submit.n_clicks": 1,
-              "at-decision-choice.value": "grant", "at-decision-reason.value": "checked payslips"}
-    body = dash_body(output.strip("."), values, "at-decision-submit.n_clicks", deps)
+    output = next(d["output"] for d in deps if "decision-message" in d["output"])
+    values = {"advisor-client-id.data": known_id, "decision-submit.n_clicks": 1,
+              "decision-choice.value": "grant", "decision-reason.value": "checked payslips"}
+    body = dash_body(output.strip("."), values, "decision-submit.n_clicks", deps)
     refused = clients["analyst"].post("/_dash-update-component", json=body)
     assert refused.status_code == 403
     # Lying about which input changed does not help: the ids checked are the registered ones.
     body["changedPropIds"] = ["advisor-client-id.data"]
     assert clients["analyst"].post("/_dash-update-component", json=body).status_code == 403
-    body["changedPropIds"] = ["at-decision-submit.n_clicks"]
+    body["changedPropIds"] = ["decision-submit.n_clicks"]
     recorded = clients["advisor"].post("/_dash-update-component", json=body)
     assert recorded.status_code == 200 and "Recorded" in recorded.get_data(as_text=True)
     export = clients["analyst"].get("/advisor-tools/decisions.csv").get_data(as_text=True)

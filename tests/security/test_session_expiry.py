@@ -64,8 +64,8 @@ def test_a_callback_after_the_session_ends_goes_to_sign_in_and_back(
     driver.get(f"{base}/?client={shown}")
     dash_duo.wait_for_element("#username", timeout=20)
     _sign_in(driver, PASSWORD)
-    dash_duo.wait_for_text_to_equal("#client-header", f"Client {shown}", timeout=30)
-    dash_duo.wait_for_element("#client-gauge .indicatorlayer", timeout=30)
+    dash_duo.wait_for_text_to_equal("#advisor-header", f"Client {shown}", timeout=30)
+    dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=30)
     assert dash_duo.get_logs() == []
 
     password = PASSWORD
@@ -76,7 +76,7 @@ def test_a_callback_after_the_session_ends_goes_to_sign_in_and_back(
     # The first keystroke already asks for suggestions (a callback): on a slow machine the browser
     # can leave for the sign-in page before the whole id is typed, as it should.
     with contextlib.suppress(StaleElementReferenceException):
-        dash_duo.find_element("#client-search").send_keys(searched + Keys.ENTER)
+        dash_duo.find_element("#search-input").send_keys(searched + Keys.ENTER)
 
     dash_duo.wait_for_element("#username", timeout=20)
     address = urlsplit(driver.current_url)
@@ -87,6 +87,6 @@ def test_a_callback_after_the_session_ends_goes_to_sign_in_and_back(
     assert [entry for entry in logs if not _expected_401(entry)] == []
 
     _sign_in(driver, password)
-    dash_duo.wait_for_text_to_equal("#client-header", f"Client {shown}", timeout=30)
+    dash_duo.wait_for_text_to_equal("#advisor-header", f"Client {shown}", timeout=30)
     assert urlsplit(driver.current_url).query == f"client={shown}"
     assert dash_duo.get_logs() == []

@@ -1,6 +1,6 @@
 """What the app knows of the stored batches: the list, their stored figures, ingest from the page.
 
-One object per app (``services.extras["batches"]``), shared by the API and the analyst page. It
+One object per app (``services.batches``), shared by the API and the analyst page. It
 only reads what the ingest stored (the figures of a batch never change once committed, so they are
 kept in memory after their first read); the one thing it computes is nothing: a page view never
 recomputes a PSI or a drift test.
@@ -29,7 +29,6 @@ from credit_dashboard.storage.schema import ID_COLUMN
 
 logger = logging.getLogger(__name__)
 
-EXTRAS_KEY = "batches"
 
 
 @dataclass
@@ -130,14 +129,14 @@ def attach_batches(services: Any, poll: bool = True) -> BatchService:
 
     ``services`` is the app's ``AppServices``; a second call returns the same service.
     """
-    existing = services.extras.get(EXTRAS_KEY)
+    existing = services.batches
     if existing is not None:
         return existing
     settings = services.settings
     clients = BatchClients(lambda: BatchStore(settings.data_dir))
     service = BatchService(settings, clients)
     services.scoring.more_clients = clients
-    services.extras[EXTRAS_KEY] = service
+    services.batches = service
     if poll:
         clients.start()
     return service

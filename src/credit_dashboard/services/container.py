@@ -1,7 +1,7 @@
 """What the app holds in memory, loaded once at start-up: model, tables, comparisons, drift summary.
 
-``load_services`` is the only place that reads the artifacts and the tables; pages and extensions
-get the resulting :class:`AppServices` and never touch a file. Anything missing or not matching
+``load_services`` is the only place that reads the artifacts and the tables; pages, panels and the
+API get the resulting :class:`AppServices` and never touch a file. Anything missing or not matching
 stops the start-up with a :class:`StartupError` that names the file and the command to run.
 
 What an advisor needs first (the model and the applicants) is loaded before the app serves. The
@@ -19,7 +19,6 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dash.development.base_component import Component
 
 from credit_dashboard.config import Settings
 from credit_dashboard.services.comparison import (
@@ -36,7 +34,10 @@ from credit_dashboard.services.comparison import (
     pickable_features,
     scatter_features,
 )
+from credit_dashboard.services.neighbours import BackgroundIndex
 from credit_dashboard.services.scoring import ResultCache, ScoringService
+from credit_dashboard.services.whatif import choose_inputs
+from credit_dashboard.storage.decisions import DecisionStore
 from credit_dashboard.storage.schema import CATEGORICAL_COLUMNS, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ TRAIN_COMMAND = (
     "python scripts/train.py --train {data_dir}/application_train.parquet "
     "--applicants {data_dir}/application_test.parquet --out {artifacts_dir}"
 )
+#: How many editable inputs the what-if panel offers (the model's most important ones).
+N_WHATIF_INPUTS = 8
+#: Offered when the model card lists no importance: the core amounts rather than nothing.
+FALLBACK_WHATIF_INPUTS = ("AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE", "AMT_INCOME_TOTAL")
 #: Rows of history turned into model features at a time (bounds the memory peak at start-up).
 FEATURE_CHUNK_ROWS = 50_000
 
@@ -83,7 +88,8 @@ class _Pending:
 
 @dataclass
 class AppServices:
-    """Everything pages, the API and extensions share. Built once per app."""
+    """Everything pages, their panels and the API share. Built once per app, by
+    :func:`load_services`; panels read the fields they need and never open a file."""
 
     settings: Settings
     scoring: ScoringService
@@ -92,13 +98,17 @@ class AppServices:
     #: Those that can go on a scatter axis (numbers that are not yes/no flags).
     scatter_features: tuple[str, ...]
     drift_summary: dict[str, Any] | None
+    #: Advisors' decisions (SQLite/PostgreSQL), for the decision panel and its CSV export.
+    decision_store: DecisionStore
+    #: The raw columns the what-if panel lets the advisor edit, most important first.
+    whatif_inputs: tuple[str, ...]
     cache: ResultCache | None = None
-    #: Extra panels for the advisor page: each a function returning a component, rendered below the
-    #: comparisons in the order added. Their callbacks read the selected client from
-    #: ``pages.advisor.layout.CLIENT_STORE`` (``data`` = the client id as text, or None).
-    advisor_panels: list[Callable[[], Component]] = field(default_factory=list)
-    #: Objects extensions want to share with each other (e.g. a decision store), by name.
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: The stored applicant batches (list, figures, ingest), attached once on first use by
+    #: :func:`credit_dashboard.services.batch_service.attach_batches`.
+    batches: Any | None = None
+    #: The similar-clients index, built in the background once the past clients are loaded (set
+    #: by :func:`load_services` right after construction: its thread reads ``self.history``).
+    neighbour_index: BackgroundIndex = field(init=False, repr=False)
     #: Seconds each start-up step took (logged, and read by the benchmark).
     timings: dict[str, float] = field(default_factory=dict)
     _history: _Pending = field(default_factory=lambda: _Pending("history table"), repr=False)
@@ -300,12 +310,17 @@ def load_services(
         loaded.model.explained_features,
         ENGINEERED_FEATURES,
     )
+    whatif_inputs = tuple(
+        choose_inputs(loaded.card.get("global_importance", []), N_WHATIF_INPUTS)
+    ) or FALLBACK_WHATIF_INPUTS
     services = AppServices(
         settings=settings,
         scoring=scoring,
         comparison_features=features,
         scatter_features=scatter_features(features),
         drift_summary=_read_drift_summary(settings.drift_summary_path),
+        decision_store=DecisionStore.for_settings(settings),
+        whatif_inputs=whatif_inputs,
         cache=cache,
         timings=timings,
     )
@@ -315,6 +330,11 @@ def load_services(
     else:
         _load_history_and_comparison(services, loaded.model)
         services.comparison  # noqa: B018 - re-raise a failure now, as a StartupError
+    # Built once the past clients are loaded (they load in the background too): start-up never
+    # waits for it, only a similar-clients query made in the first seconds does.
+    services.neighbour_index = BackgroundIndex(
+        lambda: services.history, scorer=scoring.model.default_probability
+    )
     timings["ready_to_serve"] = time.perf_counter() - started
     logger.info(
         "ready to serve after %.2fs (model %.2fs, applicants %.2fs; %d applicants); past clients "

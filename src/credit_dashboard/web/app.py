@@ -1,33 +1,22 @@
 """The Dash app factory and the ``server`` gunicorn serves (``credit_dashboard.web.app:server``).
 
 ``create_app(settings)`` loads everything once (:func:`credit_dashboard.services.load_services`),
-builds the three pages and their callbacks, then lets extensions plug in.
+then registers, in this order and explicitly:
 
-Extension hook
---------------
-An extension is a module with ``register(app: dash.Dash, services: AppServices) -> None``. It may:
+1. logins (:mod:`credit_dashboard.web.auth`), first: its ``before_request`` guard runs before
+   anything registered after it (API, pages, their Flask routes);
+2. the JSON API (:mod:`credit_dashboard.web.api`) on the same scoring service, and the stored
+   batches' routes and poller (:mod:`credit_dashboard.web.api_batches`);
+3. the pages (:data:`PAGES`): each page module's ``register_callbacks(app, services)`` wires its
+   panels' callbacks and routes; the router below picks its ``layout``.
 
-- add Flask routes or blueprints on ``app.server`` (JSON API, log-in pages, ``before_request``
-hooks); - add advisor-page panels: ``services.advisor_panels.append(make_panel)`` where
-``make_panel()``
-  returns a component, plus the panel's own callbacks (``app.callback``) reading the selected client
-  from ``Input(CLIENT_STORE, "data")`` (:data:`CLIENT_STORE`:
-  the client id as text, or None);
-- score through ``services.scoring`` (:class:`~credit_dashboard.services.scoring.ScoringService`)
-  and share
-  objects with other extensions through ``services.extras``.
-
-The modules in :data:`EXTENSIONS` are registered in that order when they exist (a module not written
-yet is skipped; an extension that fails to import or register stops the start-up). Tests and
-deployments can pass their own list: ``create_app(settings, extensions=[...])`` with modules, module
-names or plain ``register`` callables.
+Tests build the app without logins or API with ``create_app(settings, with_auth=False,
+with_api=False)``. The order actually registered is kept in ``server.config["CREDIT_PARTS"]``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -38,50 +27,48 @@ from dash import Input, Output, State, dcc, html
 
 from credit_dashboard.config import Settings, get_settings
 from credit_dashboard.services.container import AppServices, StartupError, load_services
-from credit_dashboard.web import language
+from credit_dashboard.web import api, api_batches, auth, language
 from credit_dashboard.web.cache import init_cache
-from credit_dashboard.web.pages.advisor import callbacks as advisor_callbacks
-from credit_dashboard.web.pages.advisor import layout as advisor_layout
-from credit_dashboard.web.pages.advisor import notice as advisor_notice
-from credit_dashboard.web.pages.analyst import batch_panels as analyst_batch_panels
-from credit_dashboard.web.pages.analyst import layout as analyst_layout
-from credit_dashboard.web.pages.analyst.routes import register_routes as register_analyst_routes
-from credit_dashboard.web.pages.model import layout as model_layout
+from credit_dashboard.web.pages.advisor import page as advisor_page
+from credit_dashboard.web.pages.advisor.components.search import client_from_query
+from credit_dashboard.web.pages.analyst import page as analyst_page
+from credit_dashboard.web.pages.model import page as model_page
 
 logger = logging.getLogger(__name__)
-
-Register = Callable[[dash.Dash, AppServices], None]
-
-#: Extensions registered by default, in this order (skipped while the module does not exist).
-EXTENSIONS: tuple[str, ...] = (
-    "credit_dashboard.web.auth",  # logins before everything (before_request), headers, access log
-    "credit_dashboard.web.api",  # JSON API on the same ScoringService
-    "credit_dashboard.web.api_batches",  # stored batches: poller, /api/batches, batch reports
-    "credit_dashboard.web.pages.advisor_tools",  # what-if, similar clients, decision log panels
-)
 
 #: Served from the repository (the app runs from a checkout, as the Procfile and README do).
 ASSETS_DIR = Path(__file__).resolve().parents[3] / "assets"
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"
 TITLE = "Prêt à dépenser · credit scoring"
 
+
+
+#: The navigation: (address, name), in order.
 PAGES: tuple[tuple[str, str], ...] = (
     ("/", "Advisor"),
     ("/analyst", "Analyst"),
     ("/model", "Model"),
 )
+#: Each page's module (``layout`` + ``register_callbacks``). Adding a page: a package under
+#: ``pages/`` and one line here and in :data:`PAGES`.
+PAGE_MODULES: dict[str, ModuleType] = {
+    "/": advisor_page,
+    "/analyst": analyst_page,
+    "/model": model_page,
+}
 
 
 def _visible_pages() -> list[tuple[str, str]]:
-    """The pages the caller's role may open (every page when logins are not installed)."""
+    """The (path, name) of the pages the caller's role may open (all when logins are off)."""
     from flask import current_app, has_request_context
 
+    pages = list(PAGES)
     if not has_request_context() or not current_app.config.get("CREDIT_ROLES_ENFORCED"):
-        return list(PAGES)
+        return pages
     from credit_dashboard.web.auth import current_role
     from credit_dashboard.web.auth.roles import visible_pages
 
-    return visible_pages(PAGES, current_role())
+    return visible_pages(pages, current_role())
 
 
 def _navbar() -> dbc.Navbar:
@@ -114,54 +101,18 @@ def render_page(services: AppServices, pathname: str | None, search: str | None)
     """The layout for an address (the router's whole job)."""
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
-        return advisor_layout.layout(services, advisor_callbacks.client_from_query(search))
-    if path == "/analyst":
-        return analyst_layout.layout(services)
-    if path == "/model":
-        return model_layout.layout(services)
+        return advisor_page.layout(services, client_from_query(search))
+    if path in PAGE_MODULES:
+        return PAGE_MODULES[path].layout(services)
     return _not_found(path)
 
 
-def _resolve_extension(extension: str | ModuleType | Register) -> Register | None:
-    if callable(extension) and not isinstance(extension, ModuleType):
-        return extension
-    if isinstance(extension, str):
-        try:
-            module = importlib.import_module(extension)
-        except ModuleNotFoundError as exc:
-            if exc.name == extension:
-                logger.debug("extension %s not present: skipped", extension)
-                return None
-            raise
-    else:
-        module = extension
-    register = getattr(module, "register", None)
-    if register is None:
-        logger.debug("module %s has no register(app, services): skipped", module.__name__)
-    return register
-
-
-def register_extensions(
-    app: dash.Dash, services: AppServices, extensions: Iterable[str | ModuleType | Register]
-) -> list[str]:
-    """Call each extension's ``register(app, services)``; returns the names registered."""
-    registered = []
-    for extension in extensions:
-        register = _resolve_extension(extension)
-        if register is None:
-            continue
-        register(app, services)
-        name = getattr(register, "__module__", None) or repr(register)
-        registered.append(name)
-        logger.info("extension registered: %s", name)
-    return registered
-
-
 def create_app(
-    settings: Settings | None = None,
-    extensions: Iterable[str | ModuleType | Register] | None = None,
+    settings: Settings | None = None, *, with_auth: bool = True, with_api: bool = True
 ) -> dash.Dash:
-    """Build the app: load model and tables once, pages, callbacks, then extensions.
+    """Build the app: load model and tables once, then logins, API and pages, in that order.
+
+    ``with_auth=False`` / ``with_api=False`` leave logins / the API out (tests of the pages).
 
     Raises :class:`credit_dashboard.services.StartupError` (message: the file and what to run) when
     an artifact or a table is missing or does not match.
@@ -201,11 +152,19 @@ def create_app(
     def route(pathname: str | None, search: str | None) -> Any:
         return render_page(services, pathname, search)
 
-    advisor_callbacks.register_callbacks(app, services)
-    register_analyst_routes(app, services)
-    advisor_notice.register_routes(app, services)  # the printable refusal notice
-    analyst_batch_panels.register_callbacks(app, services)
-    register_extensions(app, services, EXTENSIONS if extensions is None else extensions)
+    parts: list[str] = []
+    if with_auth:  # first: its before_request guard covers everything registered below
+        auth.register(app, services)
+        parts.append("auth")
+    if with_api:
+        api.register(app, services)
+        api_batches.register(app, services)  # stored batches: poller, /api/batches, reports
+        parts.append("api")
+    for path, module in PAGE_MODULES.items():
+        module.register_callbacks(app, services)
+        parts.append(f"page {path}")
+    app.server.config["CREDIT_PARTS"] = tuple(parts)
+    logger.info("registered: %s", ", ".join(parts))
     return app
 
 

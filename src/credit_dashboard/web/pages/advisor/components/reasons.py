@@ -123,7 +123,7 @@ def facts_table(explanation: GroupedExplanation) -> html.Table:
 
 def register_callbacks(app: Dash, services: AppServices) -> None:
     """Fill the panel whenever the selected client changes."""
-    from credit_dashboard.web.pages.advisor.layout import CLIENT_STORE
+    from credit_dashboard.web.pages.advisor.common import CLIENT_STORE
 
     @app.callback(
         Output(REASONS_BODY, "children"),

@@ -1,1 +1,2 @@
-"""The analyst page's panels: one module each, with its ids, ``layout`` and callbacks."""
+"""The analyst page's panels: one module each:
+ids, ``layout(services)``, ``register_callbacks(app, services)``."""

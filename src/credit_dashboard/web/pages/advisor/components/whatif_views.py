@@ -1,8 +1,7 @@
-"""Answers of the advisor tools as components: the simulation, similar clients, decisions."""
+"""The what-if panel's answers as components: the simulation side by side, the flip search."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -11,16 +10,17 @@ from dash import dcc, html
 
 from credit_dashboard.figures.score import gauge, waterfall
 from credit_dashboard.services.grouped import grouped
-from credit_dashboard.services.labels import feature_label, format_value, is_missing
-from credit_dashboard.services.neighbours import SimilarClients
+from credit_dashboard.services.labels import feature_label
 from credit_dashboard.services.scoring import ClientResult
 from credit_dashboard.services.whatif import (
     EDITABLE_INPUTS,
     ThresholdCrossing,
     contribution_changes,
 )
-from credit_dashboard.storage.decisions import Decision
-from credit_dashboard.web.pages.advisor_tools.layout import WATERFALL_TOP
+
+DIFFERENCE = "whatif-difference"
+FLIP_ANSWER = "whatif-flip-answer"
+WATERFALL_TOP = 8
 
 _GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -49,6 +49,12 @@ def _on_one_axis(figures: list[dict[str, Any]]) -> None:
         figure["layout"]["xaxis"] = {**axis, "autorange": False}
 
 
+def _sized_graph(figure: Any) -> dcc.Graph:
+    """A graph as tall as its figure says (a fixed box would crop or overlap a long waterfall)."""
+    height = figure["layout"].get("height") or 450
+    return dcc.Graph(figure=figure, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
 def _score_column(title: str, result: ClientResult, bars: dict[str, Any]) -> dbc.Col:
     dial = gauge(result.default_probability, result.decision_threshold)
     return dbc.Col(
@@ -60,12 +66,6 @@ def _score_column(title: str, result: ClientResult, bars: dict[str, Any]) -> dbc
         ],
         lg=6,
     )
-
-
-def _sized_graph(figure: Any) -> dcc.Graph:
-    """A graph as tall as its figure says (a fixed box would crop or overlap a long waterfall)."""
-    height = figure["layout"].get("height") or 450
-    return dcc.Graph(figure=figure, config=_GRAPH_CONFIG, style={"height": f"{height}px"})
 
 
 def difference_text(original: ClientResult, simulated: ClientResult) -> str:
@@ -113,9 +113,7 @@ def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div
     _on_one_axis(bars)
     return html.Div(
         [
-            dbc.Alert(
-                difference_text(original, simulated), color="info", id="at-whatif-difference"
-            ),
+            dbc.Alert(difference_text(original, simulated), color="info", id=DIFFERENCE),
             dbc.Row(
                 [
                     _score_column("Original", original, bars[0]),
@@ -125,62 +123,6 @@ def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div
             _changes_table(original, simulated),
         ]
     )
-
-
-def neighbours_view(answer: SimilarClients) -> html.Div:
-    table = answer.neighbours
-    defaults = answer.n_defaults
-    summary = (
-        f"{defaults} of these {answer.k} similar past clients defaulted "
-        f"({answer.default_rate:.0%}), against {answer.population_default_rate:.1%} of all past "
-        "clients."
-    )
-    columns = (
-        ("Client", lambda r: str(r.SK_ID_CURR)),
-        ("Outcome", lambda r: "✖ defaulted" if r.TARGET == 1 else "✔ repaid"),
-        ("Model probability", lambda r: "–" if math.isnan(r.default_probability)
-         else f"{r.default_probability:.1%}"),
-        ("Age", lambda r: f"{r.AGE_YEARS:.0f}"),
-        ("Years employed", lambda r: "not employed" if is_missing(r.YEARS_EMPLOYED)
-         else f"{r.YEARS_EMPLOYED:.1f}"),
-        ("Income", lambda r: format_value("AMT_INCOME_TOTAL", r.AMT_INCOME_TOTAL)),
-        ("Credit", lambda r: format_value("AMT_CREDIT", r.AMT_CREDIT)),
-        ("Annuity", lambda r: format_value("AMT_ANNUITY", r.AMT_ANNUITY)),
-        ("Contract", lambda r: format_value("NAME_CONTRACT_TYPE", r.NAME_CONTRACT_TYPE)),
-        ("Family status", lambda r: format_value("NAME_FAMILY_STATUS", r.NAME_FAMILY_STATUS)),
-        ("External score 3", lambda r: format_value("EXT_SOURCE_3", r.EXT_SOURCE_3)),
-    )
-    head = html.Thead(html.Tr([html.Th(name) for name, _ in columns]))
-    body = html.Tbody(
-        [html.Tr([html.Td(cell(r)) for _, cell in columns]) for r in table.itertuples()]
-    )
-    return html.Div(
-        [
-            html.P(summary, className="fw-bold", id="at-neighbours-summary"),
-            dbc.Table([head, body], size="sm", striped=True, responsive=True, className="mb-0"),
-        ]
-    )
-
-
-def history_view(decisions: list[Decision]) -> html.Div:
-    if not decisions:
-        return html.P("No decision recorded yet.", className="text-muted small")
-    head = html.Thead(
-        html.Tr([html.Th(h) for h in ("When (UTC)", "Decision", "Model said", "By", "Reason")])
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(d.recorded_at.replace("T", " ")[:19]),
-                html.Td(d.decision + (" (against the model)" if d.against_model else "")),
-                html.Td(f"{d.model_decision} ({d.default_probability:.1%})"),
-                html.Td(d.user),
-                html.Td(d.reason or "–"),
-            ]
-        )
-        for d in decisions
-    ]
-    return dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-2", id="at-history-table")
 
 
 def crossing_view(found: ThresholdCrossing) -> html.P:
@@ -200,7 +142,7 @@ def crossing_view(found: ThresholdCrossing) -> html.P:
         f"{label.lower()} {_shown(found.column, found.value)}{linked}, the decision becomes "
         f"{found.decision} ({found.probability:.1%}).",
         className="mb-1",
-        id="at-flip-answer",
+        id=FLIP_ANSWER,
     )
 
 

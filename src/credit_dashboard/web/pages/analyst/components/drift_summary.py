@@ -1,45 +1,18 @@
-"""Analyst page (``/analyst``): data drift between past clients and current applicants.
-
-The Evidently report is megabytes of HTML: it is served as a file by a Flask route on the same
-origin (:mod:`credit_dashboard.web.pages.analyst.routes`) and shown in an iframe, never pushed
-through
-a callback.
-"""
+"""Drift summary panel: the share of drifted columns and the most drifted ones, in words."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import Dash, html
 
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label
-from credit_dashboard.web.pages.analyst import batch_panels
-from credit_dashboard.web.pages.analyst.routes import DRIFT_REPORT_URL
+from credit_dashboard.web.pages.analyst.common import how_to_produce
 
+SUMMARY = "drift-summary"
 MOST_DRIFTED_SHOWN = 10
-REPORT_FRAME = "drift-report-frame"
-
-
-def _how_to_produce(services: AppServices, what: str) -> dbc.Alert:
-    settings = services.settings
-    return dbc.Alert(
-        [
-            html.P(f"{what} is missing.", className="mb-1"),
-            html.P(
-                [
-                    "The training run writes it next to the model: ",
-                    html.Code(
-                        f"python scripts/train.py --train {settings.train_path} "
-                        f"--applicants {settings.applicants_path} --out {settings.artifacts_dir}"
-                    ),
-                ],
-                className="mb-0",
-            ),
-        ],
-        color="warning",
-    )
 
 
 def _score_text(score: object) -> str:
@@ -101,40 +74,26 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
                 className="text-muted",
             ),
         ],
-        id="drift-summary",
+        id=SUMMARY,
     )
 
 
-def layout(services: AppServices) -> html.Div:
+def layout(services: AppServices) -> dbc.Card:
     summary = services.drift_summary
-    report = (
-        html.Iframe(
-            id=REPORT_FRAME,
-            src=DRIFT_REPORT_URL,
-            title="Evidently data drift report",
-            style={"width": "100%", "height": "900px", "border": "0"},
-        )
-        if services.drift_report_available()
-        else _how_to_produce(services, f"The drift report {services.drift_report_path}")
-    )
-    return html.Div(
+    return dbc.Card(
         [
-            html.H1("Monitoring", className="h3 mb-3"),
-            *batch_panels.layout(services),
-            html.H2("Training history against the applicant table", className="h4 mb-3"),
-            dbc.Card(
-                [
-                    dbc.CardHeader("Summary"),
-                    dbc.CardBody(
-                        drift_summary_block(summary)
-                        if summary is not None
-                        else _how_to_produce(
-                            services, f"The drift summary {services.settings.drift_summary_path}"
-                        )
-                    ),
-                ],
-                className="mb-3",
+            dbc.CardHeader("Summary"),
+            dbc.CardBody(
+                drift_summary_block(summary)
+                if summary is not None
+                else how_to_produce(
+                    services, f"The drift summary {services.settings.drift_summary_path}"
+                )
             ),
-            dbc.Card([dbc.CardHeader("Full report (Evidently)"), dbc.CardBody(report)]),
-        ]
+        ],
+        className="mb-3",
     )
+
+
+def register_callbacks(app: Dash, services: AppServices) -> None:
+    """Static panel: nothing to wire."""

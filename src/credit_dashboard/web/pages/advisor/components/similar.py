@@ -1,0 +1,91 @@
+"""Similar-clients panel: the past clients closest to this one and how they actually did.
+
+The index (:mod:`credit_dashboard.services.neighbours`) is built in the background at start-up;
+only a query made in its first seconds waits for it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, html
+
+from credit_dashboard.services.container import AppServices
+from credit_dashboard.services.labels import format_value, is_missing
+from credit_dashboard.services.neighbours import SimilarClients
+from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, applicant_row
+
+TABLE = "similar-clients"
+SUMMARY = "similar-summary"
+
+N_NEIGHBOURS = 10
+#: How long a similar-clients query waits for the index still being built at start-up.
+INDEX_WAIT_S = 120.0
+
+
+def neighbours_view(answer: SimilarClients) -> html.Div:
+    table = answer.neighbours
+    defaults = answer.n_defaults
+    summary = (
+        f"{defaults} of these {answer.k} similar past clients defaulted "
+        f"({answer.default_rate:.0%}), against {answer.population_default_rate:.1%} of all past "
+        "clients."
+    )
+    columns = (
+        ("Client", lambda r: str(r.SK_ID_CURR)),
+        ("Outcome", lambda r: "✖ defaulted" if r.TARGET == 1 else "✔ repaid"),
+        ("Model probability", lambda r: "–" if math.isnan(r.default_probability)
+         else f"{r.default_probability:.1%}"),
+        ("Age", lambda r: f"{r.AGE_YEARS:.0f}"),
+        ("Years employed", lambda r: "not employed" if is_missing(r.YEARS_EMPLOYED)
+         else f"{r.YEARS_EMPLOYED:.1f}"),
+        ("Income", lambda r: format_value("AMT_INCOME_TOTAL", r.AMT_INCOME_TOTAL)),
+        ("Credit", lambda r: format_value("AMT_CREDIT", r.AMT_CREDIT)),
+        ("Annuity", lambda r: format_value("AMT_ANNUITY", r.AMT_ANNUITY)),
+        ("Contract", lambda r: format_value("NAME_CONTRACT_TYPE", r.NAME_CONTRACT_TYPE)),
+        ("Family status", lambda r: format_value("NAME_FAMILY_STATUS", r.NAME_FAMILY_STATUS)),
+        ("External score 3", lambda r: format_value("EXT_SOURCE_3", r.EXT_SOURCE_3)),
+    )
+    head = html.Thead(html.Tr([html.Th(name) for name, _ in columns]))
+    body = html.Tbody(
+        [html.Tr([html.Td(cell(r)) for _, cell in columns]) for r in table.itertuples()]
+    )
+    return html.Div(
+        [
+            html.P(summary, className="fw-bold", id=SUMMARY),
+            dbc.Table([head, body], size="sm", striped=True, responsive=True, className="mb-0"),
+        ]
+    )
+
+
+def layout(services: AppServices) -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader(f"How did similar past clients do? ({N_NEIGHBOURS} most similar)"),
+            dbc.CardBody(
+                [
+                    html.P(
+                        "Similar on external scores, age, years employed, income, credit, annuity "
+                        "and goods price (each standardised over all past clients).",
+                        className="text-muted small",
+                    ),
+                    html.Div(id=TABLE),
+                ]
+            ),
+        ],
+        className="mb-3",
+    )
+
+
+def register_callbacks(app: Dash, services: AppServices) -> None:
+    @app.callback(Output(TABLE, "children"), Input(CLIENT_STORE, "data"))
+    def show_neighbours(client_text):  # type: ignore[no-untyped-def]
+        row = applicant_row(services.scoring, client_text)
+        if row is None:
+            return None
+        try:
+            index = services.neighbour_index.get(timeout=INDEX_WAIT_S)
+        except (TimeoutError, RuntimeError) as exc:
+            return dbc.Alert(f"Similar clients are not available: {exc}.", color="warning")
+        return neighbours_view(index.query(row, k=N_NEIGHBOURS))

@@ -1,0 +1,2 @@
+"""The model page's panels: one module each:
+ids, ``layout(services)``, ``register_callbacks(app, services)``."""

@@ -1,0 +1,50 @@
+"""Cross-validation panel: the candidates compared, best business cost first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, html
+
+from credit_dashboard.figures.model_card import cv_table_rows
+from credit_dashboard.services.container import AppServices
+
+TABLE = "cv-table"
+
+
+def cv_table(card: dict[str, Any]) -> dbc.Table | html.P:
+    rows = cv_table_rows(card.get("cv", []), card.get("chosen"))
+    if not rows:
+        return html.P("The model card has no cross-validation results.")
+    headers = list(rows[0])
+    return dbc.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in headers])),
+            html.Tbody(
+                [
+                    html.Tr([html.Td(r[h]) for h in headers],
+                            className="table-active fw-bold" if r["Chosen"] else None)
+                    for r in rows
+                ]
+            ),
+        ],
+        size="sm",
+        striped=True,
+        responsive=True,
+        id=TABLE,
+    )
+
+
+def layout(services: AppServices) -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader("Candidates compared by cross-validation (best cost first)"),
+            dbc.CardBody(cv_table(services.card)),
+        ],
+        className="mb-3",
+    )
+
+
+def register_callbacks(app: Dash, services: AppServices) -> None:
+    """Static panel: nothing to wire."""

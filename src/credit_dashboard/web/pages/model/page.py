@@ -1,0 +1,25 @@
+"""Model page (``/model``): how the model was chosen and how well it does, from the model card.
+
+Adding a panel: a module in ``components/`` and one line in :data:`PANELS`.
+"""
+
+from __future__ import annotations
+
+from dash import Dash, html
+
+from credit_dashboard.services.container import AppServices
+from credit_dashboard.web.pages.model.components import curves, cv, facts
+
+#: The page's panels, top to bottom.
+PANELS = (facts, cv, curves)
+
+
+def layout(services: AppServices) -> html.Div:
+    return html.Div(
+        [html.H1("The model", className="h3 mb-3"), *[p.layout(services) for p in PANELS]]
+    )
+
+
+def register_callbacks(app: Dash, services: AppServices) -> None:
+    for panel in PANELS:
+        panel.register_callbacks(app, services)
