@@ -6,10 +6,11 @@
     python scripts/train.py --train application_train.csv --applicants application_test.csv
 
 Every run also fits the plain baseline LightGBM on the same folds and held-out rows; the tuned
-model is shipped only when it beats it on both AUC and business cost. Writes model.joblib,
-model_card.json, drift_report.html, drift_summary.json, oof_predictions.parquet and
-holdout_predictions.parquet (atomically: an interrupted run leaves the previous artifact in place)
-and appends every run to runs.csv.
+model is shipped only when it beats it on both AUC and business cost. Writes a new version,
+versions/<UTC time>-<sha12>/ (model.joblib, model_card.json, drift_report.html, drift_summary.json,
+oof_predictions.parquet, holdout_predictions.parquet) and makes it the active one (active.json)
+unless --no-activate; earlier versions are kept, an interrupted run leaves the active one in place.
+Appends every run to runs.csv.
 Exit code 0 on success, 1 on bad input (the message says which file and what is wrong), 130 when
 interrupted.
 """
@@ -76,6 +77,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mlflow", action="store_true",
                         help="also log runs to MLflow and register the model (needs mlflow; "
                              "CREDIT_MLFLOW=1 does the same)")
+    parser.add_argument("--no-activate", action="store_true",
+                        help="store the new version without making it the one the app serves "
+                             "(activate it later with scripts/activate_model.py VERSION)")
     return parser.parse_args(argv)
 
 
@@ -97,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         tune_rows=args.tune_rows,
         n_jobs=args.jobs,
         mlflow=args.mlflow,
+        activate=not args.no_activate,
         exclude_protected=args.exclude_protected,
     )
     try:

@@ -15,6 +15,7 @@ from dash import html
 
 from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE, Settings
 from credit_dashboard.figures.score import gauge
+from credit_dashboard.model.artifact import active_directory
 from credit_dashboard.services.comparison import CategorySummary, NumericSummary
 from credit_dashboard.services.container import StartupError, load_services
 from credit_dashboard.storage.schema import ID_COLUMN
@@ -91,7 +92,7 @@ def test_past_clients_load_in_the_background(app_settings, services) -> None:
 
 def test_tampered_model_is_refused(tmp_path: Path, small_data_dir, small_artifacts_dir) -> None:
     for name in (MODEL_FILE, MODEL_CARD_FILE):
-        shutil.copy(small_artifacts_dir / name, tmp_path / name)
+        shutil.copy(active_directory(small_artifacts_dir) / name, tmp_path / name)
     with (tmp_path / MODEL_FILE).open("ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(StartupError, match=MODEL_FILE):
@@ -137,7 +138,7 @@ def test_missing_drift_report_says_how_to_produce_it(tmp_path, small_data_dir, s
     from credit_dashboard.web.pages.analyst.page import layout
 
     for name in (MODEL_FILE, MODEL_CARD_FILE):
-        shutil.copy(small_artifacts_dir / name, tmp_path / name)
+        shutil.copy(active_directory(small_artifacts_dir) / name, tmp_path / name)
     services = load_services(Settings(data_dir=small_data_dir, artifacts_dir=tmp_path))
     text = _text(layout(services))
     assert "drift_report.html is missing" in text and "scripts/train.py" in text
@@ -148,7 +149,7 @@ def test_drift_summary_lists_the_most_drifted_columns(services) -> None:
         drift_summary_block,
     )
 
-    summary = json.loads(services.settings.drift_summary_path.read_text())
+    summary = json.loads(services.drift_summary_path.read_text())
     text = _text(drift_summary_block(summary))
     assert f"({summary['n_drifted']} of {summary['n_columns']})" in text
     for column in summary["drifted_columns"][:3]:

@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 
 from credit_dashboard.config import APPLICANTS_TABLE, MODEL_CARD_FILE, TRAIN_TABLE
 from credit_dashboard.model import oof
-from credit_dashboard.model.artifact import load_model
+from credit_dashboard.model.artifact import active_directory, load_model
 from credit_dashboard.model.cost import normalised_cost
 from credit_dashboard.model.features import FeatureEngineer
 from credit_dashboard.model.training import TrainConfig, train
@@ -71,7 +71,8 @@ def test_a_15k_row_full_run_completes_with_a_search(run_15k):
 
 def test_no_choice_before_the_final_fit_sees_a_held_out_row(run_15k):
     card, history = run_15k["card"], run_15k["history"]
-    holdout = pd.read_parquet(run_15k["out"] / "holdout_predictions.parquet")[ID_COLUMN]
+    stored = active_directory(run_15k["out"])
+    holdout = pd.read_parquet(stored / "holdout_predictions.parquet")[ID_COLUMN]
     all_ids = set(history[ID_COLUMN])
     dev_ids = all_ids - set(holdout)
     evaluation_choices = list(run_15k["choices"])
@@ -95,16 +96,17 @@ def test_the_artifact_is_fitted_on_every_labelled_row(run_15k):
     assert len(last_fit) == len(history) == card["final_fit"]["rows"]
     assert set(last_fit) == set(history.index)
     # ... and every row has an out-of-sample probability for the similar-clients panel.
-    table = pd.read_parquet(run_15k["out"] / "oof_predictions.parquet")
+    table = pd.read_parquet(active_directory(run_15k["out"]) / "oof_predictions.parquet")
     assert sorted(table[ID_COLUMN]) == sorted(history[ID_COLUMN])
     assert table["default_probability"].between(0, 1).all()
-    assert card["tables"] == {"oof_predictions": "oof_predictions.parquet",
-                              "holdout_predictions": "holdout_predictions.parquet"}
+    assert {name: entry["file"] for name, entry in card["tables"].items()} == {
+        "oof_predictions": "oof_predictions.parquet",
+        "holdout_predictions": "holdout_predictions.parquet"}
 
 
 def test_baseline_and_chosen_figures_come_from_the_same_held_out_rows(run_15k):
     card = run_15k["card"]
-    table = pd.read_parquet(run_15k["out"] / "holdout_predictions.parquet")
+    table = pd.read_parquet(active_directory(run_15k["out"]) / "holdout_predictions.parquet")
     assert card["baseline"]["ids_sha256"] == card["holdout"]["ids_sha256"]
     assert card["holdout"]["ids_sha256"] == ids_fingerprint(table[ID_COLUMN])
     assert card["baseline"]["rows"] == card["holdout"]["rows"] == len(table)
@@ -162,7 +164,8 @@ def protected_run(small_data_dir: Path, tmp_path_factory) -> dict:
                       applicants_path=small_data_dir / APPLICANTS_TABLE, out_dir=out, folds=3,
                       quick=True, seed=7, drift_sample_rows=300, shap_rows=200,
                       exclude_protected=True))
-    return json.loads((out / MODEL_CARD_FILE).read_text(encoding="utf-8")) | {"_out": out}
+    card_path = active_directory(out) / MODEL_CARD_FILE
+    return json.loads(card_path.read_text(encoding="utf-8")) | {"_out": out}
 
 
 def test_exclude_protected_model_has_no_gender_input(protected_run, small_data_dir):

@@ -1,16 +1,17 @@
-"""Training's atomic write, tested by really killing it: the previous artifact still loads.
+"""Training's atomic write, tested by really killing it: the previous version still loads.
 
 ``test_artifact.py`` interrupts the write by raising inside it, which lets ``finally`` blocks run.
 Here a child process runs the real ``write_artifacts`` over a trained artifact and SIGKILLs itself
-at each dangerous point (half-written temporary file, written temporary file, after each rename):
-nothing of the writer runs after the kill, as when the machine loses power or the OOM killer
-strikes. After every kill the loader must serve one complete pair, the old or the new one, whose
-probabilities are those of the model its card describes, and the next training must still write.
+at each dangerous point (half-written file, written file, the rename of the staged version, the
+pointer's temporary file, its rename): nothing of the writer runs after the kill, as when the
+machine loses power or the OOM killer strikes. After every kill the loader must serve one complete
+version, the old or the new one, whose probabilities are those of the model its card describes,
+and the next training must still write.
 
-Why this fails for a non-atomic write: writing ``model.joblib`` in place leaves a torn file whose
-sha256 matches no card; renaming the card before the joblib (or without the pending-card journal)
-leaves, at the kill between the two renames, a new card beside the old joblib, which the loader
-refuses. Either way ``load_model`` raises and the test fails.
+Why this fails for a non-atomic write: writing into the version directory in place (or the pointer
+in place) leaves torn files whose sha256 matches no card or a pointer that cannot be parsed;
+switching the pointer before the version is complete leaves it naming a directory without a
+model. Either way ``load_model`` raises and the test fails.
 """
 
 from __future__ import annotations
@@ -30,32 +31,35 @@ import pytest
 from credit_dashboard.config import APPLICANTS_TABLE, MODEL_CARD_FILE, MODEL_FILE
 from credit_dashboard.model.artifact import (
     _TEMP_PREFIX,
-    PENDING_CARD_FILE,
+    active_directory,
     load_model,
     to_jsonable,
     write_artifacts,
 )
 from credit_dashboard.model.calibration import PlattScaling
 from credit_dashboard.model.estimator import CreditRiskModel
+from credit_dashboard.model.versions import ACTIVE_FILE, list_versions
 
-# The child loads the previous artifact, derives a new model from it (same pipeline, another
-# calibration and threshold: other bytes, other probabilities) and writes it with the real code.
-# Only the kill is added: the artifact module's write helper and os.replace are wrapped so that the
-# process SIGKILLs itself at the named point. Every write and rename it sees is printed as JSON
-# when it is not killed, so the test knows which points exist.
+# The child loads the previous version, derives a new model from it (same pipeline, another
+# calibration and threshold: other bytes, other probabilities) and writes it, with the previous
+# version's tables, with the real code. Only the kill is added: the one durable-write helper and
+# os.replace are wrapped so that the process SIGKILLs itself at the named point. Every write and
+# rename it sees is printed as JSON when it is not killed, so the test knows which points exist.
 CHILD = r"""
 import json, os, signal, sys
 from pathlib import Path
 
-from credit_dashboard.model import artifact
+from credit_dashboard.model import artifact, versions
 from credit_dashboard.model.calibration import PlattScaling
 from credit_dashboard.model.estimator import CreditRiskModel
 
 out_dir, kill_point = Path(sys.argv[1]), sys.argv[2]
 previous = artifact.load_model(out_dir)
 model = CreditRiskModel(previous.model.pipeline, PlattScaling(1.1, -2.0), 0.2)
-card = {k: v for k, v in previous.card.items() if k not in ("artifact_sha256", "model_version")}
+card = {k: v for k, v in previous.card.items()
+        if k not in ("artifact_sha256", "model_version", "tables")}
 card["generation"] = "new"
+tables = {name: previous.table(name) for name in previous.table_names}
 events = []
 
 
@@ -66,11 +70,14 @@ def reached(event):
 
 
 def final_name(path):
-    # ".tmp-model.joblib.<pid>.abc123" -> "model.joblib"
-    return Path(path).name[len(artifact._TEMP_PREFIX):].rsplit(".", 2)[0]
+    # ".tmp-active.json.<pid>.abc123" -> "active.json"; staged files carry their final names
+    name = Path(path).name
+    if name.startswith(versions.TEMP_PREFIX):
+        return name[len(versions.TEMP_PREFIX):].rsplit(".", 2)[0]
+    return name
 
 
-real_write_bytes, real_replace = artifact._write_bytes, os.replace
+real_write_bytes, real_replace = versions.write_bytes_durably, os.replace
 
 
 def write_bytes(path, data):
@@ -87,26 +94,31 @@ def write_bytes(path, data):
 
 def replace(src, dst):
     real_replace(src, dst)
-    reached("renamed:" + Path(dst).name)
+    dst = Path(dst)
+    reached("renamed:" + ("<version>" if dst.parent.name == versions.VERSIONS_DIR else dst.name))
 
 
-artifact._write_bytes = write_bytes
+versions.write_bytes_durably = write_bytes
 os.replace = replace
-artifact.write_artifacts(out_dir, model, card)
+artifact.write_artifacts(out_dir, model, card, tables=tables)
 print(json.dumps(events))
 """
 
-# In the order the writer reaches them; from "renamed:model.joblib" on, the new pair is committed.
+TABLES = ("holdout_predictions", "oof_predictions")  # what the training run stores, by name
+# In the order the writer reaches them; at "renamed:active.json" the new version is committed.
 KILL_POINTS = [
     f"torn:{MODEL_FILE}",
     f"written:{MODEL_FILE}",
+    *[f"{step}:{name}.parquet" for name in TABLES for step in ("torn", "written")],
     f"torn:{MODEL_CARD_FILE}",
     f"written:{MODEL_CARD_FILE}",
-    f"renamed:{PENDING_CARD_FILE}",
-    f"renamed:{MODEL_FILE}",
-    f"renamed:{MODEL_CARD_FILE}",
+    "renamed:<version>",
+    f"torn:{ACTIVE_FILE}",
+    f"written:{ACTIVE_FILE}",
+    f"renamed:{ACTIVE_FILE}",
 ]
-COMMIT_POINT = KILL_POINTS.index(f"renamed:{MODEL_FILE}")
+COMMIT_POINT = KILL_POINTS.index(f"renamed:{ACTIVE_FILE}")
+STORED_POINT = KILL_POINTS.index("renamed:<version>")
 
 
 def _new_model(previous: CreditRiskModel) -> CreditRiskModel:
@@ -122,15 +134,18 @@ def _run_child(out_dir: Path, kill_point: str) -> subprocess.CompletedProcess:
 
 
 def _without_sha(card: dict) -> dict:
-    return {k: v for k, v in card.items() if k not in ("artifact_sha256", "model_version")}
+    return {k: v for k, v in card.items()
+            if k not in ("artifact_sha256", "model_version", "tables")}
 
 
 @pytest.fixture(scope="module")
 def previous(small_artifacts_dir: Path, small_data_dir: Path) -> dict:
     """The trained artifact as it was before any kill, and what each generation must score."""
     loaded = load_model(small_artifacts_dir)
+    assert loaded.table_names == TABLES
     rows = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).head(300)
-    old_card = json.loads((small_artifacts_dir / MODEL_CARD_FILE).read_text(encoding="utf-8"))
+    card_path = active_directory(small_artifacts_dir) / MODEL_CARD_FILE
+    old_card = json.loads(card_path.read_text(encoding="utf-8"))
     new_card = to_jsonable({**_without_sha(old_card), "generation": "new"})
     probabilities = {
         "old": loaded.model.default_probability(rows),
@@ -139,6 +154,7 @@ def previous(small_artifacts_dir: Path, small_data_dir: Path) -> dict:
     # Otherwise a mismatched pair could score like a matched one and go unnoticed.
     assert np.abs(probabilities["old"] - probabilities["new"]).max() > 1e-3
     return {"dir": small_artifacts_dir, "model": loaded.model, "rows": rows,
+            "tables": {name: loaded.table(name) for name in TABLES},
             "old_card": old_card, "new_card": new_card, "probabilities": probabilities}
 
 
@@ -148,7 +164,15 @@ def _copy_of_previous(previous: dict, tmp_path: Path) -> Path:
     return out
 
 
-def test_the_kill_points_cover_every_write_and_rename_of_the_pair(previous, tmp_path):
+def _leftovers(out: Path, before: set[str]) -> list[Path]:
+    """Paths the killed writer added, outside any complete version directory."""
+    stored = {v.directory for v in list_versions(out)}
+    return [p for p in out.rglob("*")
+            if str(p.relative_to(out)) not in before
+            and p not in stored and p.parent not in stored]
+
+
+def test_the_kill_points_cover_every_write_and_rename_of_the_version(previous, tmp_path):
     out = _copy_of_previous(previous, tmp_path)
     done = _run_child(out, "never")
     assert done.returncode == 0, done.stderr
@@ -156,18 +180,21 @@ def test_the_kill_points_cover_every_write_and_rename_of_the_pair(previous, tmp_
     assert events == KILL_POINTS  # a new step in the writer needs a kill point here
     loaded = load_model(out)
     assert _without_sha(loaded.card) == previous["new_card"]
+    for name in TABLES:
+        pd.testing.assert_frame_equal(loaded.table(name), previous["tables"][name])
 
 
 @pytest.mark.parametrize("kill_point", KILL_POINTS)
-def test_killed_write_leaves_a_complete_pair_and_the_next_write_succeeds(previous, tmp_path,
-                                                                         kill_point):
+def test_killed_write_leaves_a_complete_version_and_the_next_write_succeeds(previous, tmp_path,
+                                                                            kill_point):
     out = _copy_of_previous(previous, tmp_path)
+    before = {str(p.relative_to(out)) for p in out.rglob("*")}
     killed = _run_child(out, kill_point)
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
 
-    loaded = load_model(out)  # raises on a missing, torn or mismatched pair
-    sha = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()
-    assert loaded.card["artifact_sha256"] == sha and loaded.version == sha[:12]
+    loaded = load_model(out)  # raises on a missing, torn or mismatched version or pointer
+    sha = hashlib.sha256((active_directory(out) / MODEL_FILE).read_bytes()).hexdigest()
+    assert loaded.card["artifact_sha256"] == sha and loaded.version.endswith(sha[:12])
     generation = loaded.card.get("generation", "old")
     expected = "new" if KILL_POINTS.index(kill_point) >= COMMIT_POINT else "old"
     assert generation == expected
@@ -177,19 +204,20 @@ def test_killed_write_leaves_a_complete_pair_and_the_next_write_succeeds(previou
         assert _without_sha(loaded.card) == previous["new_card"]
     np.testing.assert_allclose(loaded.model.default_probability(previous["rows"]),
                                previous["probabilities"][generation], rtol=1e-12, atol=0)
+    # Once renamed into versions/, the new version is whole even when the pointer never moved.
+    assert len(list_versions(out)) == 1 + (KILL_POINTS.index(kill_point) >= STORED_POINT)
 
-    # The kill leaves its temporary files (and maybe the pending card) behind: all hidden, none
-    # in the way of the next training, which must write and be served.
-    before = {p.name for p in previous["dir"].iterdir()}
-    assert all(name.startswith(".") for name in {p.name for p in out.iterdir()} - before)
+    # The kill leaves its temporary files behind: all hidden, none in the way of the next
+    # training, which must write and be served.
+    assert all(p.name.startswith(".") or p.parent.name.startswith(".")
+               for p in _leftovers(out, before))
     following = CreditRiskModel(previous["model"].pipeline, PlattScaling(0.9, -1.5), 0.15)
     card = write_artifacts(out, following, {**_without_sha(previous["old_card"]),
                                             "generation": "following"})
     reloaded = load_model(out)
     assert reloaded.card == card and reloaded.card["generation"] == "following"
-    assert not (out / PENDING_CARD_FILE).exists()
     # ... and the next write sweeps away what the killed writer left.
-    assert not list(out.glob(_TEMP_PREFIX + "*"))
+    assert not list(out.rglob(_TEMP_PREFIX + "*"))
     np.testing.assert_allclose(reloaded.model.default_probability(previous["rows"]),
                                following.default_probability(previous["rows"]),
                                rtol=1e-12, atol=0)

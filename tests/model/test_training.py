@@ -18,7 +18,7 @@ from credit_dashboard.config import (
     MODEL_CARD_FILE,
     MODEL_FILE,
 )
-from credit_dashboard.model.artifact import check_input_schema, load_model
+from credit_dashboard.model.artifact import active_directory, check_input_schema, load_model
 from credit_dashboard.model.estimator import CreditRiskModel
 from credit_dashboard.model.tracking import RUNS_FILE
 
@@ -32,9 +32,14 @@ CV_KEYS = {"model", "imbalance", "roc_auc", "roc_auc_std", "accuracy", "recall",
            "business_cost", "normalised_cost", "fit_seconds"}
 
 
+def _stored(artifacts_dir):
+    """The directory of the version the training run wrote and activated."""
+    return active_directory(artifacts_dir)
+
+
 @pytest.fixture(scope="module")
 def card(small_artifacts_dir) -> dict:
-    return json.loads((small_artifacts_dir / MODEL_CARD_FILE).read_text(encoding="utf-8"))
+    return json.loads((_stored(small_artifacts_dir) / MODEL_CARD_FILE).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +49,8 @@ def applicants(small_data_dir) -> pd.DataFrame:
 
 def test_card_has_every_contract_key_and_matches_the_model_file(small_artifacts_dir, card):
     assert set(card) >= CARD_KEYS
-    sha = hashlib.sha256((small_artifacts_dir / MODEL_FILE).read_bytes()).hexdigest()
-    assert card["artifact_sha256"] == sha and card["model_version"] == sha[:12]
+    sha = hashlib.sha256((_stored(small_artifacts_dir) / MODEL_FILE).read_bytes()).hexdigest()
+    assert card["artifact_sha256"] == sha and card["model_version"].endswith("-" + sha[:12])
     assert card["cost_fn"] == 10 and card["cost_fp"] == 1
     assert set(card["chosen"]) >= {"model", "imbalance", "params"}
     assert set(card["holdout"]["confusion_matrix"]) == {"tn", "fp", "fn", "tp"}
@@ -120,7 +125,8 @@ def test_bayes_auc_is_reported_for_generated_data(card):
 
 
 def test_drift_files_follow_the_contract(small_artifacts_dir, card):
-    summary = json.loads((small_artifacts_dir / DRIFT_SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary_path = _stored(small_artifacts_dir) / DRIFT_SUMMARY_FILE
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert {"share_drifted", "n_drifted", "n_columns", "drifted_columns", "columns",
             "rows_reference", "rows_current"} <= set(summary)
     assert summary["rows_reference"] == 500 and summary["rows_current"] == 500
@@ -131,7 +137,7 @@ def test_drift_files_follow_the_contract(small_artifacts_dir, card):
     column = next(iter(summary["columns"].values()))
     assert {"score", "drifted", "method"} <= set(column)
     assert card["drift_share"] == summary["share_drifted"]
-    html = (small_artifacts_dir / DRIFT_REPORT_FILE).read_text(encoding="utf-8")
+    html = (_stored(small_artifacts_dir) / DRIFT_REPORT_FILE).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<html") or "<html" in html[:2000].lower()
 
 

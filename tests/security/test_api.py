@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import APPLICANTS_TABLE, Settings
+from credit_dashboard.model.artifact import active_directory
 from credit_dashboard.web.pages.advisor import page as ids
 from credit_dashboard.web.pages.advisor.components import score, search
 
@@ -367,7 +368,7 @@ def test_a_tampered_model_stops_the_app_naming_the_file(
 
     artifacts = tmp_path / "artifacts"
     shutil.copytree(small_artifacts_dir, artifacts)
-    model = artifacts / "model.joblib"
+    model = active_directory(artifacts) / "model.joblib"
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 0x01  # one byte changed
     model.write_bytes(bytes(data))

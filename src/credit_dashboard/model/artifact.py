@@ -1,16 +1,16 @@
-"""Writing and loading the model artifact: ``model.joblib`` + ``model_card.json`` (+ drift files).
+"""Writing and loading the model artifact: one *version* per training run (see ``versions``).
 
-Atomic by construction. Everything is first written to temporary files in the output directory and
-fsync'ed; only then are they renamed over the old files (``os.replace`` is atomic on one file
-system). The pair is committed in three renames:
+A version is a directory holding ``model.joblib``, ``model_card.json`` (with the sha256 of the
+model file: the loader refuses a mismatch), the drift files and named tables
+(``<name>.parquet``, listed in the card with their own sha256).
 
-1. the new card is renamed to ``.model_card.json.pending`` (a journal entry: "this joblib is next");
-2. the new joblib replaces ``model.joblib``;
-3. the pending card replaces ``model_card.json``.
-
-A crash before 2 leaves the old pair intact. A crash between 2 and 3 leaves the new joblib with the
-old card, but the pending card names the new joblib's sha256, and ``load_model`` accepts it: the
-loader never serves a joblib whose hash does not match the card it returns.
+Atomic by construction. Everything is written into a hidden staging directory inside
+``versions/`` and fsync'ed; the directory is then renamed to its final name in one step
+(``os.replace`` is atomic on one file system), and only after that does the pointer
+``active.json`` switch to it (temporary file, fsync, rename). A crash at any moment leaves the
+previous active version served and untouched; a crash between the two renames leaves the new
+version complete but not active (``scripts/activate_model.py`` can activate it). A later write
+sweeps away what a killed writer left.
 """
 
 from __future__ import annotations
@@ -22,12 +22,17 @@ import json
 import logging
 import math
 import os
+import re
+import shutil
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
+import pandas as pd
 
 from credit_dashboard.config import (
     DRIFT_REPORT_FILE,
@@ -35,12 +40,15 @@ from credit_dashboard.config import (
     MODEL_CARD_FILE,
     MODEL_FILE,
 )
+from credit_dashboard.model import versions
+from credit_dashboard.model.versions import TEMP_PREFIX as _TEMP_PREFIX
+from credit_dashboard.model.versions import fsync_dir as _fsync_dir
 
 log = logging.getLogger(__name__)
 
 TRAIN_COMMAND = "python scripts/train.py"
-PENDING_CARD_FILE = ".model_card.json.pending"
-_TEMP_PREFIX = ".tmp-"
+#: A table name becomes a file name: letters, digits and underscores only.
+_TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 class ArtifactError(RuntimeError):
@@ -49,11 +57,33 @@ class ArtifactError(RuntimeError):
 
 @dataclass
 class LoadedModel:
-    """A verified model with its card; ``version`` is the first 12 hex digits of its sha256."""
+    """A verified model with its card.
+
+    ``version`` is the version id (``<UTC time>-<sha12>``; the first 12 hex digits of the sha256
+    for a folder trained before versions existed). The card's tables are read on first use only
+    (they can hold 300 k rows that start-up does not need), checked against their sha256.
+    """
 
     model: object
     card: dict
     version: str
+    directory: Path | None = None
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(sorted((self.card.get("tables") or {}).keys()))
+
+    def has_table(self, name: str) -> bool:
+        return name in self.table_names
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The named table of this version (read once, then kept); ArtifactError if absent."""
+        with self._lock:
+            if name not in self._tables:
+                self._tables[name] = read_table_file(self, name)
+            return self._tables[name]
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -72,15 +102,6 @@ def to_jsonable(value: object) -> object:
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
     return value
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform/file system allows it
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _temp_path(out_dir: Path, name: str) -> Path:
@@ -109,26 +130,24 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _sweep_orphan_temps(out_dir: Path) -> None:
-    """Delete temporary files left by writers that died mid-write (kill -9, power loss).
+def _sweep_orphan_temps(*directories: Path) -> None:
+    """Delete temporary files and staging directories left by writers that died mid-write.
 
-    They never break a load (the pair is only ever swapped in by rename), but repeated crashes
-    would pile them up; files of a writer that is still running are left alone.
+    They never break a load (a version only appears by rename), but repeated crashes would pile
+    them up; those of a writer that is still running are left alone.
     """
-    for path in out_dir.glob(f"{_TEMP_PREFIX}*"):
-        pid = _writer_pid(path)
-        if pid is None or pid == os.getpid() or _pid_alive(pid):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            log.info("removed %s, left by an interrupted training run (pid %d)", path.name, pid)
+    for directory in directories:
+        for path in directory.glob(f"{_TEMP_PREFIX}*"):
+            pid = _writer_pid(path)
+            if pid is None or pid == os.getpid() or _pid_alive(pid):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+                log.info("removed %s, left by an interrupted training run (pid %d)", path.name, pid)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    versions.write_bytes_durably(path, data)
 
 
 def _fsync_file(path: Path) -> None:
@@ -161,66 +180,71 @@ def ensure_writable(out_dir: Path) -> None:
         ) from exc
 
 
-def write_artifacts(
-    out_dir: Path, model: object, card: dict, drift: object | None = None,
-    tables: dict[str, object] | None = None,
-) -> dict:
-    """Write the drift files and ``tables``, then the model/card pair atomically; returns the
-    final card.
-
-    ``card`` gets ``artifact_sha256`` and ``model_version`` from the serialised model, and
-    ``tables`` ({name: file}) naming each DataFrame of ``tables`` written as ``<name>.parquet``.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _sweep_orphan_temps(out_dir)
-    temps: list[Path] = []
-    try:
+def _write_tables(staging: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, dict]:
+    listed: dict[str, dict] = {}
+    for name, frame in tables.items():
+        if not _TABLE_NAME.match(str(name)):
+            raise ArtifactError(f"table name {name!r} must be letters, digits and underscores")
+        if not isinstance(frame, pd.DataFrame):
+            raise ArtifactError(f"table {name!r} is a {type(frame).__name__}, not a DataFrame")
         buffer = io.BytesIO()
-        joblib.dump(model, buffer, compress=3)
+        frame.to_parquet(buffer, index=False)
         payload = buffer.getvalue()
-        sha = sha256_bytes(payload)
-        model_tmp = _temp_path(out_dir, MODEL_FILE)
-        temps.append(model_tmp)
-        _write_bytes(model_tmp, payload)
+        file_name = f"{name}.parquet"
+        _write_bytes(staging / file_name, payload)
+        listed[str(name)] = {"file": file_name, "sha256": sha256_bytes(payload),
+                             "rows": len(frame), "columns": [str(c) for c in frame.columns]}
+    return listed
 
-        table_files = {name: f"{name}.parquet" for name in (tables or {})}
-        extra = {"tables": table_files} if table_files else {}
-        card = to_jsonable({**card, **extra, "artifact_sha256": sha, "model_version": sha[:12]})
-        card_tmp = _temp_path(out_dir, MODEL_CARD_FILE)
-        temps.append(card_tmp)
-        _write_bytes(card_tmp, json.dumps(card, indent=1, allow_nan=False).encode("utf-8"))
 
+def write_artifacts(
+    out_dir: Path,
+    model: object,
+    card: dict,
+    drift: object | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    activate: bool = True,
+) -> dict:
+    """Write a NEW version (model, card, drift files, tables) and activate it; returns its card.
+
+    ``card`` gets ``artifact_sha256`` (of the serialised model), ``model_version`` (the version
+    id) and ``tables`` (name -> file, sha256, rows, columns). Earlier versions are kept. With
+    ``activate=False`` the version is stored but the active one stays as it is.
+    """
+    root = Path(out_dir)
+    store = versions.versions_root(root)
+    store.mkdir(parents=True, exist_ok=True)
+    _sweep_orphan_temps(root, store)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    payload = buffer.getvalue()
+    sha = sha256_bytes(payload)
+    version_id = versions.unique_version_id(root, sha)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{version_id}.{os.getpid()}.",
+                                    dir=store))
+    try:
+        os.chmod(staging, 0o755)
+        _write_bytes(staging / MODEL_FILE, payload)
+        listed = _write_tables(staging, tables or {})
         if drift is not None:
-            html_tmp = _temp_path(out_dir, DRIFT_REPORT_FILE)
-            temps.append(html_tmp)
-            drift.save_html(html_tmp)
-            _fsync_file(html_tmp)
-            summary_tmp = _temp_path(out_dir, DRIFT_SUMMARY_FILE)
-            temps.append(summary_tmp)
+            drift.save_html(staging / DRIFT_REPORT_FILE)
+            _fsync_file(staging / DRIFT_REPORT_FILE)
             summary = json.dumps(to_jsonable(drift.summary), indent=1, allow_nan=False)
-            _write_bytes(summary_tmp, summary.encode("utf-8"))
-            os.replace(html_tmp, out_dir / DRIFT_REPORT_FILE)
-            os.replace(summary_tmp, out_dir / DRIFT_SUMMARY_FILE)
-
-        for name, frame in (tables or {}).items():
-            table_tmp = _temp_path(out_dir, table_files[name])
-            temps.append(table_tmp)
-            frame.to_parquet(table_tmp, index=False)
-            _fsync_file(table_tmp)
-            os.replace(table_tmp, out_dir / table_files[name])
-
-        os.replace(card_tmp, out_dir / PENDING_CARD_FILE)
-        _fsync_dir(out_dir)
-        os.replace(model_tmp, out_dir / MODEL_FILE)
-        _fsync_dir(out_dir)
-        os.replace(out_dir / PENDING_CARD_FILE, out_dir / MODEL_CARD_FILE)
-        _fsync_dir(out_dir)
-        return card
+            _write_bytes(staging / DRIFT_SUMMARY_FILE, summary.encode("utf-8"))
+        card = to_jsonable({**card, "artifact_sha256": sha, "model_version": version_id,
+                            "tables": listed})
+        _write_bytes(staging / MODEL_CARD_FILE,
+                     json.dumps(card, indent=1, allow_nan=False).encode("utf-8"))
+        _fsync_dir(staging)
+        os.replace(staging, store / version_id)
+        _fsync_dir(store)
     finally:
-        for path in temps:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    if activate:
+        versions.write_active(root, version_id)
+    log.info("wrote model version %s%s", version_id, " (active)" if activate else "")
+    return card
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -238,11 +262,10 @@ def _read_card(path: Path) -> dict:
     return card
 
 
-def load_model(artifacts_dir: Path) -> LoadedModel:
-    """Load ``model.joblib`` only if its sha256 equals the card's ``artifact_sha256``."""
-    artifacts_dir = Path(artifacts_dir)
-    model_path = artifacts_dir / MODEL_FILE
-    card_path = artifacts_dir / MODEL_CARD_FILE
+def load_version(directory: Path) -> LoadedModel:
+    """Load one version directory: ``model.joblib`` only if its sha256 equals the card's."""
+    directory = Path(directory)
+    model_path, card_path = directory / MODEL_FILE, directory / MODEL_CARD_FILE
     for path in (card_path, model_path):
         if not path.is_file():
             raise ArtifactError(f"{path} not found: train the model first with `{TRAIN_COMMAND}`")
@@ -253,15 +276,10 @@ def load_model(artifacts_dir: Path) -> LoadedModel:
     sha = sha256_bytes(payload)
     card = _read_card(card_path)
     if card["artifact_sha256"] != sha:
-        pending = artifacts_dir / PENDING_CARD_FILE
-        # A training run stopped between its last two renames: the pending card is the right one.
-        pending_card = _read_card(pending) if pending.is_file() else None
-        if pending_card is None or pending_card["artifact_sha256"] != sha:
-            raise ArtifactError(
-                f"{model_path} does not match {card_path} (sha256 {sha[:12]} vs "
-                f"{str(card['artifact_sha256'])[:12]}): retrain with `{TRAIN_COMMAND}`"
-            )
-        card = pending_card
+        raise ArtifactError(
+            f"{model_path} does not match {card_path} (sha256 {sha[:12]} vs "
+            f"{str(card['artifact_sha256'])[:12]}): retrain with `{TRAIN_COMMAND}`"
+        )
     try:
         model = joblib.load(io.BytesIO(payload))
     except Exception as exc:  # unpickling can fail in many ways (versions, truncation)
@@ -269,7 +287,49 @@ def load_model(artifacts_dir: Path) -> LoadedModel:
             f"{model_path} cannot be loaded ({type(exc).__name__}: {exc}); "
             f"retrain with `{TRAIN_COMMAND}`"
         ) from exc
-    return LoadedModel(model, card, sha[:12])
+    version = directory.name if versions.is_version_id(directory.name) else sha[:12]
+    return LoadedModel(model, card, version, directory)
+
+
+def active_directory(artifacts_dir: Path) -> Path:
+    """The directory of the version to serve: the pointer's, else the legacy flat folder."""
+    artifacts_dir = Path(artifacts_dir)
+    try:
+        active = versions.read_active(artifacts_dir)
+    except versions.VersionError as exc:
+        raise ArtifactError(str(exc)) from exc
+    if active is not None:
+        return versions.version_dir(artifacts_dir, active)
+    stored = versions.list_versions(artifacts_dir)
+    if stored and not (artifacts_dir / MODEL_FILE).is_file():
+        raise ArtifactError(
+            f"{artifacts_dir / versions.ACTIVE_FILE} not found: {len(stored)} version(s) stored "
+            f"but none active; activate one with `{versions.ACTIVATE_COMMAND} {stored[-1].version}`"
+        )
+    return artifacts_dir  # legacy layout (or nothing at all: load_version says what to run)
+
+
+def load_model(artifacts_dir: Path) -> LoadedModel:
+    """Load the active version of ``artifacts_dir`` (verified against its card's sha256)."""
+    return load_version(active_directory(artifacts_dir))
+
+
+def read_table_file(loaded: LoadedModel, name: str) -> pd.DataFrame:
+    """Read and verify one table of a loaded version (``LoadedModel.table`` caches it)."""
+    entry = (loaded.card.get("tables") or {}).get(name)
+    if entry is None or loaded.directory is None:
+        raise ArtifactError(f"model version {loaded.version} has no {name} table")
+    path = loaded.directory / str(entry.get("file", f"{name}.parquet"))
+    try:
+        payload = path.read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"{path} cannot be read ({exc.strerror or exc})") from exc
+    if sha256_bytes(payload) != entry.get("sha256"):
+        raise ArtifactError(f"{path} does not match its sha256 in the model card")
+    try:
+        return pd.read_parquet(io.BytesIO(payload))
+    except Exception as exc:  # pyarrow raises several types for a torn file
+        raise ArtifactError(f"{path} is not a readable table ({exc})") from exc
 
 
 def check_input_schema(card: dict, columns: object, table_path: Path | str) -> None:

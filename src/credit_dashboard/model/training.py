@@ -38,6 +38,7 @@ from credit_dashboard.model.params import folds_for
 from credit_dashboard.model.recipes import Evaluation, evaluate_recipes, fit_final
 from credit_dashboard.model.tracking import RunTracker, mlflow_requested
 from credit_dashboard.model.training_card import build_card
+from credit_dashboard.model.versions import version_dir
 from credit_dashboard.storage.loading import read_table
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN
 
@@ -80,6 +81,8 @@ class TrainConfig:
     n_jobs: int = 2
     mlflow: bool = False
     exclude_protected: bool = False
+    #: Make the new version the one the app serves (False: store it, keep the active one).
+    activate: bool = True
 
     @property
     def budget(self) -> int:
@@ -196,8 +199,10 @@ def _train(config: TrainConfig) -> TrainResult:
             "baseline_probability": evaluation.p_hold_baseline,
         }),
     }
-    written = write_artifacts(out_dir, model, card, drift, tables=tables)
-    tracker.register_final(out_dir / MODEL_FILE, out_dir / MODEL_CARD_FILE, written)
+    written = write_artifacts(out_dir, model, card, drift, tables=tables,
+                              activate=config.activate)
+    stored = version_dir(out_dir, written["model_version"])
+    tracker.register_final(stored / MODEL_FILE, stored / MODEL_CARD_FILE, written)
     logger.info("wrote model %s to %s in %s", written["model_version"], out_dir,
                 _elapsed(started))
     return TrainResult(model, written, out_dir, time.perf_counter() - started)

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credit_dashboard.config import Settings
+from credit_dashboard.config import DRIFT_REPORT_FILE, DRIFT_SUMMARY_FILE, Settings
 from credit_dashboard.services.comparison import (
     HistoryComparison,
     build_comparison,
@@ -138,8 +138,18 @@ class AppServices:
         return self._comparison.ready()
 
     @property
+    def model_directory(self) -> Path:
+        """The folder of the version being served (drift files live beside its model)."""
+        directory = getattr(self.scoring.loaded_model, "directory", None)
+        return Path(directory) if directory is not None else self.settings.artifacts_dir
+
+    @property
     def drift_report_path(self) -> Path:
-        return self.settings.drift_report_path
+        return self.model_directory / DRIFT_REPORT_FILE
+
+    @property
+    def drift_summary_path(self) -> Path:
+        return self.model_directory / DRIFT_SUMMARY_FILE
 
     def drift_report_available(self) -> bool:
         return self.drift_report_path.is_file()
@@ -318,7 +328,9 @@ def load_services(
         scoring=scoring,
         comparison_features=features,
         scatter_features=scatter_features(features),
-        drift_summary=_read_drift_summary(settings.drift_summary_path),
+        drift_summary=_read_drift_summary(
+            Path(loaded.directory or settings.artifacts_dir) / DRIFT_SUMMARY_FILE
+        ),
         decision_store=DecisionStore.for_settings(settings),
         whatif_inputs=whatif_inputs,
         cache=cache,

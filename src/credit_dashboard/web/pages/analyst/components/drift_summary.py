@@ -87,7 +87,7 @@ def layout(services: AppServices) -> dbc.Card:
                 drift_summary_block(summary)
                 if summary is not None
                 else how_to_produce(
-                    services, f"The drift summary {services.settings.drift_summary_path}"
+                    services, f"The drift summary {services.drift_summary_path}"
                 )
             ),
         ],
