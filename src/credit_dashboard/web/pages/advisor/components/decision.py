@@ -1,5 +1,14 @@
 """Decision panel: the advisor records grant or refuse (with a reason when it goes against the
-model), sees the client's past decisions, and downloads the whole log as CSV for audits."""
+model), sees the client's past decisions, and downloads the whole log as CSV for audits.
+
+The form belongs to the client on screen (issue 10, section 2). Whenever the client changes, the
+choice and the reason are cleared and the panel keeps a signed note of the client, model version
+and probability it was drawn for (:mod:`credit_dashboard.web.auth.shown`). Recording re-scores the
+client and refuses when the note is for another client or the score has changed since, so a reason
+written for one client is never recorded against the next. Recording is for advisors and admins
+(``web/auth/roles.py``); other roles see the form disabled, and the export link only when their
+role may download it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask import Response
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.scoring import ClientResult
 from credit_dashboard.storage.decisions import (
@@ -18,7 +28,8 @@ from credit_dashboard.storage.decisions import (
     DecisionStoreError,
     DecisionValidationError,
 )
-from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, applicant_row
+from credit_dashboard.web.auth import may_open, may_use, shown
+from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, scored
 
 CHOICE = "decision-choice"
 REASON = "decision-reason"
@@ -26,8 +37,12 @@ REASON_FEEDBACK = "decision-reason-feedback"
 SUBMIT = "decision-submit"
 MESSAGE = "decision-message"
 RECORDED = "decision-recorded"
+REFUSED = "decision-refused"
 HISTORY = "decision-history"
 HISTORY_TABLE = "decision-history-table"
+#: The signed note of the client and score the form was drawn for (see the module docstring).
+SHOWN = "decision-shown"
+READ_ONLY = "decision-read-only"
 
 #: The CSV export's address (kept from the first release: audit scripts use it).
 EXPORT_PATH = "/advisor-tools/decisions.csv"
@@ -69,16 +84,23 @@ def history_view(decisions: list[Decision]) -> html.Div:
 
 
 def layout(services: AppServices) -> dbc.Card:
+    # Drawn for the caller's role; the server refuses the recording callback to others anyway.
+    read_only = not may_use(SUBMIT)
     return dbc.Card(
         [
             dbc.CardHeader("Decision"),
             dbc.CardBody(
                 [
+                    html.P(
+                        _("Your role may read the decisions but not record them."),
+                        className="text-muted small mb-2", id=READ_ONLY,
+                    ) if read_only else None,
+                    dcc.Store(id=SHOWN),
                     dbc.RadioItems(
                         id=CHOICE,
                         options=[
-                            {"label": "Grant", "value": "grant"},
-                            {"label": "Refuse", "value": "refuse"},
+                            {"label": "Grant", "value": "grant", "disabled": read_only},
+                            {"label": "Refuse", "value": "refuse", "disabled": read_only},
                         ],
                         inline=True,
                         className="mb-2",
@@ -88,11 +110,14 @@ def layout(services: AppServices) -> dbc.Card:
                         htmlFor=REASON,
                         className="form-label mb-1",
                     ),
-                    dcc.Textarea(id=REASON, className="form-control", style={"height": "70px"}),
+                    dcc.Textarea(
+                        id=REASON, className="form-control", style={"height": "70px"},
+                        disabled=read_only,
+                    ),
                     html.Div(id=REASON_FEEDBACK, className="small text-danger mt-1"),
                     dbc.Button(
                         "Record the decision", id=SUBMIT, color="primary",
-                        n_clicks=0, className="mt-2",
+                        n_clicks=0, className="mt-2", disabled=read_only,
                     ),
                     html.Div(id=MESSAGE, className="mt-2", role="status"),
                     html.H3("Decisions recorded for this client", className="h6 mt-3"),
@@ -101,7 +126,7 @@ def layout(services: AppServices) -> dbc.Card:
                         "Download every decision (CSV, for audits)",
                         href=EXPORT_PATH,
                         className="small",
-                    ),
+                    ) if may_open(EXPORT_PATH) else None,
                 ]
             ),
         ],
@@ -141,8 +166,30 @@ def record(
     )
 
 
+def shown_of(result: ClientResult) -> shown.Shown:
+    """What the page shows of a scored client: the facts a recorded decision is bound to."""
+    return shown.Shown(
+        int(result.client_id), result.model_version or "unknown", result.default_probability
+    )
+
+
+def _recommendation(result: ClientResult) -> html.P:
+    return html.P(
+        f"The model recommends to {result.decision} (probability of default "
+        f"{result.default_probability:.1%}, threshold {result.decision_threshold:.1%}).",
+        className="text-muted small mb-0",
+    )
+
+
+def _history(store: DecisionStore, result: ClientResult) -> Any:
+    try:
+        return history_view(store.history(int(result.client_id)))
+    except DecisionStoreError as exc:
+        return dbc.Alert(f"The decision log cannot be read: {exc}", color="danger")
+
+
 def register_callbacks(app: Dash, services: AppServices) -> None:
-    """The form and history follow the client; a Flask route serves the CSV export."""
+    """The form follows the client (reset, new note); recording checks the note; CSV export."""
     scoring = services.scoring
     store = services.decision_store
 
@@ -150,28 +197,42 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         Output(HISTORY, "children"),
         Output(MESSAGE, "children"),
         Output(REASON_FEEDBACK, "children"),
+        Output(CHOICE, "value"),
+        Output(REASON, "value"),
+        Output(SHOWN, "data"),
         Input(CLIENT_STORE, "data"),
+    )
+    def show(client_text):  # type: ignore[no-untyped-def]
+        # A Dash page keeps a form's values when only a store changes: clear them here.
+        result = scored(scoring, client_text)
+        if result is None:
+            return None, None, None, None, "", None
+        note = shown.sign(shown_of(result))
+        return _history(store, result), _recommendation(result), None, None, "", note
+
+    @app.callback(
+        Output(HISTORY, "children", allow_duplicate=True),
+        Output(MESSAGE, "children", allow_duplicate=True),
+        Output(REASON_FEEDBACK, "children", allow_duplicate=True),
         Input(SUBMIT, "n_clicks"),
+        State(CLIENT_STORE, "data"),
+        State(SHOWN, "data"),
         State(CHOICE, "value"),
         State(REASON, "value"),
+        prevent_initial_call=True,
     )
-    def decide(client_text, _clicks, choice, reason):  # type: ignore[no-untyped-def]
-        if applicant_row(scoring, client_text) is None:
-            return None, None, None
-        result = scoring.score_client(client_text)
-        message: Any = html.P(
-            f"The model recommends to {result.decision} (probability of default "
-            f"{result.default_probability:.1%}, threshold {result.decision_threshold:.1%}).",
-            className="text-muted small mb-0",
-        )
-        reason_problem = None
-        if ctx.triggered_id == SUBMIT:
-            message, reason_problem = record(store, result, choice, reason)
-        try:
-            history = history_view(store.history(int(result.client_id)))
-        except DecisionStoreError as exc:
-            history = dbc.Alert(f"The decision log cannot be read: {exc}", color="danger")
-        return history, message, reason_problem
+    def record_decision(clicks, client_text, note, choice, reason):  # type: ignore[no-untyped-def]
+        if not clicks:
+            return no_update, no_update, no_update
+        result = scored(scoring, client_text)  # re-scored now, not taken from the browser
+        if result is None:
+            message = _("No client is shown: nothing recorded.")
+            return no_update, dbc.Alert(message, color="warning", id=REFUSED), None
+        refused = shown.mismatch(note, shown_of(result))
+        if refused is not None:
+            return no_update, dbc.Alert(refused, color="danger", id=REFUSED), None
+        message, reason_problem = record(store, result, choice, reason)
+        return _history(store, result), message, reason_problem
 
     @app.server.route(EXPORT_PATH)
     def export_decisions() -> Response:
