@@ -225,9 +225,16 @@ def test_the_router_will_not_draw_a_forbidden_page(clients) -> None:
 
 def test_recording_a_decision_is_for_advisors_and_admins(clients, known_id) -> None:
     deps = clients["advisor"].get("/_dash-dependencies").get_json()
-    output = next(d["output"] for d in deps if "decision-message" in d["output"])
+    show = next(d for d in deps if "decision-shown" in d["output"])
+    drawn = clients["advisor"].post("/_dash-update-component", json=dash_body(
+        show["output"].strip("."), {"advisor-client-id.data": known_id},
+        "advisor-client-id.data", deps))
+    note = drawn.get_json()["response"]["decision-shown"]["data"]
+    output = next(d["output"] for d in deps
+                  if any(i["id"] == "decision-submit" for i in d["inputs"]))
     values = {"advisor-client-id.data": known_id, "decision-submit.n_clicks": 1,
-              "decision-choice.value": "grant", "decision-reason.value": "checked payslips"}
+              "decision-choice.value": "grant", "decision-reason.value": "checked payslips",
+              "decision-shown.data": note}
     body = dash_body(output.strip("."), values, "decision-submit.n_clicks", deps)
     refused = clients["analyst"].post("/_dash-update-component", json=body)
     assert refused.status_code == 403
