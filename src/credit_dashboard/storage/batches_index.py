@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +22,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from credit_dashboard.storage.database import (
+    database_url_from_env,
+    ensure_wal,
+    get_engine,
+    sqlite_url,
+)
+
 logger = logging.getLogger(__name__)
 
-DATABASE_URL_ENV = "CREDIT_DATABASE_URL"
 INDEX_FILE = "batches.sqlite3"
 
 metadata = sa.MetaData()
@@ -107,45 +112,30 @@ class BatchRecord:
 
 def default_database_url(data_dir: Path) -> str:
     """``CREDIT_DATABASE_URL`` when set, else SQLite beside the tables."""
-    url = os.environ.get(DATABASE_URL_ENV, "").strip()
-    return url or f"sqlite:///{Path(data_dir).resolve() / INDEX_FILE}"
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL: workers read the index while an ingest writes it; busy_timeout: writers queue.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    return database_url_from_env() or sqlite_url(Path(data_dir).resolve() / INDEX_FILE)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and a busy timeout so readers never block."""
-    if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 10})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    """This process's engine for ``url`` (``storage.database``: one per process, re-created after
+    a fork; SQLite in WAL mode with a busy timeout, so readers never block on an ingest)."""
+    engine = get_engine(url)
+    ensure_wal(engine, timeout_s=10.0)
+    return engine
 
 
 class BatchIndex:
     """Reads and writes the index tables; every write is one transaction."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._pid = os.getpid()
+        self.url = engine.url.render_as_string(hide_password=False)
         metadata.create_all(engine)
         with engine.begin() as conn:
             if conn.execute(sa.select(state_table.c.version)).first() is None:
                 conn.execute(state_table.insert().values(id=1, version=0))
 
     def _conn_engine(self) -> Engine:
-        # A forked worker must not reuse the parent's pooled connections.
-        if os.getpid() != self._pid:
-            self.engine.dispose(close=False)
-            self._pid = os.getpid()
-        return self.engine
+        # Looked up per call: a forked worker gets its own engine, never the parent's connections.
+        return get_engine(self.url)
 
     # -- reading ----------------------------------------------------------------------------
     def version(self) -> int:
