@@ -5,6 +5,7 @@
 #   start_postgres DIR        initdb + pg_ctl start on a free port; sets PG_URL
 #   start_redis DIR           redis-server on a free port, no persistence; sets REDIS_URL
 #   stop_services             stops what start_* started (safe to call twice)
+#   stop_postgres DIR / stop_redis PORT DIR   the same for servers started by another shell
 # Ports: free ones picked by the kernel, or from CREDIT_SERVICES_PORTS="FIRST-LAST" when set.
 
 _SERVICES_STARTED=()
@@ -87,13 +88,24 @@ start_redis() {
     echo "==> Redis on 127.0.0.1:$port"
 }
 
+stop_postgres() {  # DIR as given to start_postgres
+    local bindir; bindir="$(pg_bindir)"
+    [ -f "$1/postgres/data/postmaster.pid" ] \
+        && _as_db_user "$bindir/pg_ctl" -D "$1/postgres/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+stop_redis() {  # PORT DIR as given to start_redis
+    redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 \
+        || kill "$(cat "$2/redis/redis.pid" 2>/dev/null)" 2>/dev/null || true
+}
+
 stop_services() {
     local entry kind a b
     for entry in "${_SERVICES_STARTED[@]}"; do
         IFS=: read -r kind a b <<<"$entry"
         case "$kind" in
-            postgres) _as_db_user "$a/pg_ctl" -D "$b/data" -m fast -w stop >/dev/null 2>&1 || true ;;
-            redis) redis-cli -p "$a" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$b/redis.pid")" 2>/dev/null || true ;;
+            postgres) stop_postgres "$(dirname "$b")" ;;
+            redis) stop_redis "$a" "$(dirname "$b")" ;;
         esac
     done
     _SERVICES_STARTED=()

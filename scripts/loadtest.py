@@ -8,15 +8,28 @@ now and then score a raw record (POST /api/score). The Dash callbacks are driven
 ``/_dash-update-component`` with bodies built from ``/_dash-dependencies`` and the rendered page's
 component values, as the browser does.
 
+Now and then an advisor also records a decision (the decision panel's callback), with a reason
+unique to that click; at the end the log is read back: every decision the server confirmed must be
+there exactly once.
+
+``--instances N`` starts N gunicorn instances on different loopback ports that share one
+PostgreSQL (``CREDIT_DATABASE_URL``) and one Redis (``CREDIT_REDIS_URL``), as several hosts
+would; both are started by the script in a temporary folder (scripts/_services.sh) unless
+``--database-url`` / ``--redis-url`` name running ones. Advisors are spread over the instances in
+turn and the figures are reported per instance and in total.
+
 The server gets its own throw-away users file, session key and API key in a temporary directory, so
 the test needs no real credentials and leaves none behind. Only 127.0.0.1 is ever used.
 
     .venv/bin/python scripts/loadtest.py --users 20 --duration 120
+    .venv/bin/python scripts/loadtest.py --instances 2 --users 200 --duration 120
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import random
@@ -38,9 +51,11 @@ import pandas as pd
 import requests
 
 from credit_dashboard.config import APPLICANTS_TABLE, get_settings
+from credit_dashboard.storage.decisions import DecisionStore
 from credit_dashboard.web import auth
 from credit_dashboard.web.pages.advisor import page as ids
 from credit_dashboard.web.pages.advisor.components import compare, search
+from credit_dashboard.web.pages.advisor.components import decision as decision_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -79,6 +94,8 @@ class Recorder:
     no_content: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     #: Requests resent once because the server had just closed the idle kept-alive connection.
     resent: int = 0
+    #: Reasons of the decisions the server said it recorded (each unique).
+    recorded: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def call(self, action: str, session: requests.Session, method: str, url: str, **kwargs):
@@ -217,9 +234,6 @@ def merge_answer(values: dict[str, object], answer: dict) -> None:
 @dataclass
 class Scenario:
     base: str
-    username: str
-    password: str
-    api_key: str
     client_ids: list[int]
     records: list[dict]
     callbacks: DashCallbacks
@@ -228,6 +242,8 @@ class Scenario:
     think_s: float
     deadline: float
     recorder: Recorder
+    #: Share of an advisor's rounds that end with a recorded decision.
+    decide_share: float = 0.2
 
 
 def sign_in(base: str, username: str, password: str, recorder: Recorder) -> requests.Session:
@@ -244,9 +260,13 @@ def sign_in(base: str, username: str, password: str, recorder: Recorder) -> requ
     return session
 
 
-def advisor(scenario: Scenario, seed: int) -> None:
+#: (user name, password, API key) of one simulated advisor.
+Account = tuple[str, str, str]
+
+
+def advisor(scenario: Scenario, seed: int, account: Account) -> None:
     try:
-        _advise(scenario, seed)
+        _advise(scenario, seed, account)
     except Exception as exc:  # one broken advisor is an error to report, not a silent thread death
         with scenario.recorder.lock:
             scenario.recorder.errors["advisor stopped"] += 1
@@ -260,12 +280,13 @@ ACTION_NAMES = {
 }
 
 
-def _advise(scenario: Scenario, seed: int) -> None:
+def _advise(scenario: Scenario, seed: int, account: Account) -> None:
     rng = random.Random(seed)
     call, base, callbacks = scenario.recorder.call, scenario.base, scenario.callbacks
-    session = sign_in(base, scenario.username, scenario.password, scenario.recorder)
+    username, password, api_key = account
+    session = sign_in(base, username, password, scenario.recorder)
     api = requests.Session()  # the API key client: no cookies
-    api.headers[auth.API_KEY_HEADER] = scenario.api_key
+    api.headers[auth.API_KEY_HEADER] = api_key
     dash_url = f"{base}/_dash-update-component"
     search_box, store = f"{search.INPUT}.value", f"{ids.CLIENT_STORE}.data"
     first = f"{ids.MESSAGE}.children"
@@ -274,6 +295,8 @@ def _advise(scenario: Scenario, seed: int) -> None:
     followers = [output for output in on_client if output != first]
     # Panels that pick a value (the compare panel's features) first: their graphs read it.
     followers.sort(key=lambda output: not output.endswith(".value"))
+
+    decide, rounds = f"{decision_panel.HISTORY}.children", 0
 
     def think() -> None:
         if scenario.think_s > 0:
@@ -306,6 +329,21 @@ def _advise(scenario: Scenario, seed: int) -> None:
         if rng.random() < 0.25:
             record = rng.choice(scenario.records)
             call("score record (api)", api, "POST", f"{base}/api/score", json=record)
+        if rng.random() < scenario.decide_share and decide in callbacks.by_first_output:
+            rounds += 1
+            reason = f"loadtest {seed}-{rounds}: income checked on payslips"
+            page[f"{decision_panel.CHOICE}.value"] = "refuse"
+            page[f"{decision_panel.REASON}.value"] = reason
+            page[f"{decision_panel.SUBMIT}.n_clicks"] = rounds
+            answer = call("record decision (dash)", session, "POST", dash_url,
+                          json=callbacks.body(decide, page, f"{decision_panel.SUBMIT}.n_clicks"))
+            if answer is not None and decision_panel.RECORDED in answer.text:
+                with scenario.recorder.lock:
+                    scenario.recorder.recorded.append(reason)
+            elif answer is not None:
+                with scenario.recorder.lock:
+                    scenario.recorder.errors["record decision (dash)"] += 1
+                    scenario.recorder.error_examples.append(f"not recorded: {answer.text[:150]}")
         think()
 
 
@@ -384,9 +422,8 @@ def advisor_page(base: str, browser: requests.Session) -> tuple[DashCallbacks, d
     return callbacks, component_values(answer.json()) | values
 
 
-def report(recorder: Recorder, wall_s: float, args: argparse.Namespace, log_path: Path) -> bool:
-    print(f"\n{args.users} advisors, {wall_s:.0f}s, think time {args.think:g}s, "
-          f"gunicorn {args.workers} workers x {args.threads} threads")
+def _table(recorder: Recorder) -> tuple[list[float], int]:
+    """Print one recorder's per-action lines; returns every latency (login aside) and errors."""
     print(f"{'action':<34}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
           f"{'204s':>6}")
     every: list[float] = []
@@ -397,19 +434,88 @@ def report(recorder: Recorder, wall_s: float, args: argparse.Namespace, log_path
         print(f"{action:<34}{len(values):>9}{recorder.errors.get(action, 0):>8}"
               f"{percentile(values, 50) * 1000:>9.0f}{percentile(values, 95) * 1000:>9.0f}"
               f"{max(values) * 1000:>9.0f}{recorder.no_content.get(action, 0):>6}")
-    errors = sum(n for a, n in recorder.errors.items())
-    p95 = percentile(every, 95) * 1000
+    errors = sum(recorder.errors.values())
     print(f"{'all':<34}{len(every):>9}{errors:>8}{percentile(every, 50) * 1000:>9.0f}"
-          f"{p95:>9.0f}{max(every, default=float('nan')) * 1000:>9.0f}")
-    print(f"throughput: {len(every) / wall_s:.1f} requests/s")
+          f"{percentile(every, 95) * 1000:>9.0f}{max(every, default=float('nan')) * 1000:>9.0f}")
     for example in recorder.error_examples:
         print(f"  error: {example}")
-    problems = server_problems(log_path)
-    print(f"resent after a closed keep-alive connection: {recorder.resent}; server log: "
-          + ", ".join(f"{name} {count}" for name, count in problems.items()))
-    met = errors == 0 and not any(problems.values()) and p95 <= args.target_p95_ms
-    print(f"target (0 errors, p95 <= {args.target_p95_ms:g} ms): {'met' if met else 'NOT met'}")
+    return every, errors
+
+
+def report(recorders: dict[str, Recorder], wall_s: float, args: argparse.Namespace,
+           logs: dict[str, Path], store: DecisionStore) -> bool:
+    print(f"\n{args.users} advisors over {len(recorders)} instance(s), {wall_s:.0f}s, think time "
+          f"{args.think:g}s, gunicorn {args.workers} workers x {args.threads} threads each")
+    every: list[float] = []
+    errors = resent = 0
+    problems_total: dict[str, int] = defaultdict(int)
+    recorded: list[str] = []
+    for name, recorder in recorders.items():
+        print(f"\n-- instance {name}")
+        latencies, instance_errors = _table(recorder)
+        every += latencies
+        errors += instance_errors
+        resent += recorder.resent
+        recorded += recorder.recorded
+        problems = server_problems(logs[name])
+        for key, count in problems.items():
+            problems_total[key] += count
+        print(f"throughput: {len(latencies) / wall_s:.1f} requests/s; decisions confirmed: "
+              f"{len(recorder.recorded)}; server log: "
+              + ", ".join(f"{key} {count}" for key, count in problems.items()))
+    p95 = percentile(every, 95) * 1000
+    print(f"\n-- total: {len(every)} requests, {errors} errors, p50 "
+          f"{percentile(every, 50) * 1000:.0f} ms, p95 {p95:.0f} ms, max "
+          f"{max(every, default=float('nan')) * 1000:.0f} ms, {len(every) / wall_s:.1f} requests/s")
+    print(f"resent after a closed keep-alive connection: {resent}; server logs: "
+          + ", ".join(f"{key} {count}" for key, count in problems_total.items()))
+    # Every decision the servers confirmed is in the log, once; none the servers did not confirm.
+    in_log = [row["reason"] for row in csv.DictReader(io.StringIO(store.export_csv_text()))]
+    stored = [reason for reason in in_log if reason.startswith("loadtest ")]
+    duplicates = len(stored) - len(set(stored))
+    missing = len(set(recorded) - set(stored))
+    print(f"decisions: {len(recorded)} confirmed, {len(stored)} in the log ({store.location}), "
+          f"{missing} missing, {duplicates} duplicated")
+    decisions_ok = missing == 0 and duplicates == 0 and len(stored) == len(recorded)
+    met = (errors == 0 and not any(problems_total.values()) and p95 <= args.target_p95_ms
+           and decisions_ok)
+    print(f"target (0 errors, p95 <= {args.target_p95_ms:g} ms, every decision once): "
+          f"{'met' if met else 'NOT met'}")
     return met
+
+
+# ---------------------------------------------------------------------------- shared servers
+
+
+def _services(command: str, *args: str) -> str:
+    """Run a function of scripts/_services.sh; returns its last output line."""
+    script = (f'source "{ROOT}/scripts/_services.sh"; {command} "$@"; '
+              'echo "${PG_URL:-}${REDIS_URL:-}"')
+    done = subprocess.run(["bash", "-c", script, "_", *args], capture_output=True, text=True,
+                          env=os.environ | {"PYTHON_FOR_PORTS": sys.executable})
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed: {done.stderr.strip()[-2000:]}")
+    lines = done.stdout.strip().splitlines() or [""]
+    if len(lines) > 1:
+        print(lines[0], flush=True)
+    return lines[-1]
+
+
+def start_shared_servers(args: argparse.Namespace, tmp: Path, stops: list) -> None:
+    """PostgreSQL and Redis in ``tmp`` unless given by URL; their stop commands go to ``stops``."""
+    if args.database_url is None:
+        url = _services("start_postgres", str(tmp))
+        stops.append(("stop_postgres", str(tmp)))
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql("CREATE DATABASE credit")
+        admin.dispose()
+        args.database_url = sa.make_url(url).set(database="credit").render_as_string(False)
+    if args.redis_url is None:
+        args.redis_url = _services("start_redis", str(tmp))
+        stops.append(("stop_redis", args.redis_url.rsplit(":", 1)[1].split("/")[0], str(tmp)))
 
 
 def main() -> int:
@@ -419,6 +525,15 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=120, help="seconds of load")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean pause between an advisor's steps, seconds (0 = flat out)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="gunicorn instances sharing one database and one Redis")
+    parser.add_argument("--database-url", default=None,
+                        help="shared database (default: a PostgreSQL started here when "
+                        "--instances > 1, else an SQLite file in a temporary folder)")
+    parser.add_argument("--redis-url", default=None,
+                        help="shared Redis (default: one started here when --instances > 1)")
+    parser.add_argument("--decide-share", type=float, default=0.2,
+                        help="share of an advisor's rounds ending with a recorded decision")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--data-dir", type=Path, default=settings.data_dir)
@@ -427,53 +542,82 @@ def main() -> int:
     parser.add_argument("--target-p95-ms", type=float, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if args.users < 1 or args.duration <= 0:
-        parser.error("--users must be >= 1 and --duration > 0")
+    if args.users < 1 or args.duration <= 0 or args.instances < 1:
+        parser.error("--users and --instances must be >= 1 and --duration > 0")
 
     client_ids, records = sample_clients(args.data_dir, 2000, args.seed)
+    stops: list[tuple[str, ...]] = []
+    servers: dict[str, subprocess.Popen] = {}
     with tempfile.TemporaryDirectory(prefix="credit-loadtest-") as tmp:
-        users_file = Path(tmp) / "users.json"
-        password = auth.add_user(users_file, "loadtest")
-        api_key = auth.add_api_key(users_file, "loadtest")
-        env = os.environ | {
-            "CREDIT_USERS_FILE": str(users_file),
-            "CREDIT_SECRET_KEY": os.urandom(32).hex(),
-            "CREDIT_DATA_DIR": str(args.data_dir.resolve()),
-            "CREDIT_ARTIFACTS_DIR": str(args.artifacts_dir.resolve()),
-            "CREDIT_HOST": HOST,
-            # Decisions are only read here, but the log is created on first use: keep it out of
-            # the data directory.
-            "CREDIT_DECISIONS_DB": str(Path(tmp) / "decisions.sqlite3"),
-            # All simulated users share one API key: measure the server, not the per-key limit.
-            "CREDIT_API_RATE_LIMIT": os.environ.get("CREDIT_API_RATE_LIMIT", "1000000/minute"),
-            "CREDIT_RATELIMIT_DB": str(Path(tmp) / "ratelimits.sqlite3"),
-        }
-        env.pop("CREDIT_AUTH_DISABLED", None)
-        port = free_port()
-        base = f"http://{HOST}:{port}"
-        log_path = Path(tempfile.mkstemp(prefix="credit-loadtest-", suffix=".log")[1])
-        server = start_gunicorn(args, port, env, log_path)
         try:
-            ready = wait_until_ready(base, server, args.startup_timeout, log_path)
-            print(f"==> ready after {ready:.1f}s; {args.users} advisors for {args.duration:g}s",
-                  flush=True)
-            with sign_in(base, "loadtest", password, Recorder()) as browser:
-                callbacks, page_values = advisor_page(base, browser)
-            recorder = Recorder()
-            scenario = Scenario(base, "loadtest", password, api_key, client_ids, records,
-                                callbacks, page_values, args.think,
-                                time.monotonic() + args.duration, recorder)
+            if args.instances > 1:
+                start_shared_servers(args, Path(tmp), stops)
+            users_file = Path(tmp) / "users.json"
+            # One account and one API key per advisor, as in a real branch: per-user and per-key
+            # rate limits then apply as they would to people.
+            accounts: list[Account] = [
+                (f"advisor{i:03d}", auth.add_user(users_file, f"advisor{i:03d}"),
+                 auth.add_api_key(users_file, f"advisor{i:03d}"))
+                for i in range(args.users)
+            ]
+            env = os.environ | {
+                "CREDIT_USERS_FILE": str(users_file),
+                # One key for every instance: a session signed by one is valid on the others.
+                "CREDIT_SECRET_KEY": os.urandom(32).hex(),
+                "CREDIT_DATA_DIR": str(args.data_dir.resolve()),
+                "CREDIT_ARTIFACTS_DIR": str(args.artifacts_dir.resolve()),
+                "CREDIT_HOST": HOST,
+                # The log is written here: keep it out of the data directory.
+                "CREDIT_DECISIONS_DB": str(Path(tmp) / "decisions.sqlite3"),
+            }
+            for name, value in (("CREDIT_DATABASE_URL", args.database_url),
+                                ("CREDIT_REDIS_URL", args.redis_url)):
+                if value:
+                    env[name] = value
+                else:
+                    env.pop(name, None)
+            env.pop("CREDIT_AUTH_DISABLED", None)
+            bases, logs = {}, {}
+            for i in range(args.instances):
+                port = free_port()
+                name = f"{i + 1} (:{port})"
+                bases[name] = f"http://{HOST}:{port}"
+                logs[name] = Path(tempfile.mkstemp(prefix="credit-loadtest-", suffix=".log")[1])
+                servers[name] = start_gunicorn(args, port, env, logs[name])
+            for name, base in bases.items():
+                ready = wait_until_ready(base, servers[name], args.startup_timeout, logs[name])
+                print(f"==> instance {name} ready after {ready:.1f}s", flush=True)
+            first = next(iter(bases.values()))
+            with sign_in(first, accounts[0][0], accounts[0][1], Recorder()) as browser:
+                callbacks, page_values = advisor_page(first, browser)
+            recorders = {name: Recorder() for name in bases}
+            deadline = time.monotonic() + args.duration
+            scenarios = [
+                Scenario(base, client_ids, records, callbacks,
+                         page_values, args.think, deadline, recorders[name], args.decide_share)
+                for name, base in bases.items()
+            ]
+            print(f"==> {args.users} advisors for {args.duration:g}s over "
+                  f"{len(scenarios)} instance(s)", flush=True)
             started = time.monotonic()
-            threads = [threading.Thread(target=advisor, args=(scenario, args.seed + i))
-                       for i in range(args.users)]
+            threads = [threading.Thread(target=advisor, args=(
+                scenarios[i % len(scenarios)], args.seed + i, accounts[i]))
+                for i in range(args.users)]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            met = report(recorder, time.monotonic() - started, args, log_path)
+            wall = time.monotonic() - started
+            store = DecisionStore(url=args.database_url) if args.database_url else DecisionStore(
+                Path(tmp) / "decisions.sqlite3")
+            met = report(recorders, wall, args, logs, store)
         finally:
-            stop(server)
-            print(f"==> gunicorn stopped (its log: {log_path})")
+            for server in servers.values():
+                stop(server)
+            print(f"==> gunicorn stopped (logs: {', '.join(str(p) for p in logs.values())})"
+                  if servers else "==> no gunicorn started")
+            for command, *rest in stops:
+                _services(command, *rest)
     return 0 if met else 1
 
 

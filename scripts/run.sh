@@ -29,5 +29,12 @@ if [ -f "$DATA_DIR/batches/manifest.json" ]; then
     "$PY" scripts/ingest_embedded.py --data-dir "$DATA_DIR" --artifacts-dir "$ARTIFACTS_DIR"
 fi
 
-echo "==> serving the dashboard on http://${CREDIT_HOST:-127.0.0.1}:${PORT:-8050} (Ctrl-C to stop)"
-exec "$PY" -m credit_dashboard
+# Serve as production does: the Procfile's gunicorn command (workers, threads, timeout), bound to
+# CREDIT_HOST (default loopback, where the Procfile binds every address) and PORT.
+HOST="${CREDIT_HOST:-127.0.0.1}"
+export PORT="${PORT:-8050}"
+WEB="$(sed -n 's/^web:[[:space:]]*//p' Procfile)"
+[ -n "$WEB" ] || { echo "Procfile has no 'web:' line" >&2; exit 1; }
+WEB="${WEB//0.0.0.0:/$HOST:}"
+echo "==> serving the dashboard with gunicorn on http://$HOST:$PORT (Ctrl-C to stop)"
+eval "exec $ROOT/.venv/bin/$WEB"

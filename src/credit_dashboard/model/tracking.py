@@ -3,8 +3,14 @@
 The CSV needs nothing installed and is appended as runs finish, so an interrupted training still
 leaves its history. When MLflow is installed (``pip install credit-dashboard[mlflow]``) *and*
 enabled (``--mlflow`` or ``CREDIT_MLFLOW=1``), the same runs are logged to MLflow
-(``MLFLOW_TRACKING_URI``, default ``./mlruns``) and the final model is registered as
-``credit-risk``. MLflow stays optional.
+(``MLFLOW_TRACKING_URI``, e.g. ``sqlite:///mlflow.db``; default ``./mlruns``) and the final model
+files (``model.joblib`` + ``model_card.json``) are registered as a version of ``credit-risk``:
+``mlflow.artifacts.download_artifacts("models:/credit-risk/<n>")`` gives back the very files the
+app loads. MLflow stays optional, and a tracking failure is a warning, never a failed training.
+
+The version is created from the run's artifact folder (``MlflowClient.create_model_version``):
+``mlflow.register_model("runs:/...")`` accepts only MLflow-flavoured models since MLflow 3, and
+the product's artifact is its own joblib file checked against the card's sha256.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 RUNS_FILE = "runs.csv"
 REGISTERED_MODEL = "credit-risk"
+EXPERIMENT = "credit-risk-training"
+#: Where a new experiment keeps its artifacts (files); default: MLflow's (./mlruns).
+ARTIFACTS_ENV = "CREDIT_MLFLOW_ARTIFACTS"
 RUN_FIELDS = (
     "session", "logged_at", "stage", "model", "imbalance", "roc_auc", "roc_auc_std", "accuracy",
     "recall", "f1", "normalised_cost", "threshold", "fit_seconds", "rows", "params",
@@ -48,8 +57,11 @@ class RunTracker:
                     "(pip install 'credit-dashboard[mlflow]'); logging to %s only", self.path
                 )
             else:
-                self.mlflow = mlflow
-                mlflow.set_experiment("credit-risk-training")
+                try:
+                    _use_experiment(mlflow)
+                    self.mlflow = mlflow
+                except Exception as exc:  # a bad URI or a locked store: warn, train anyway
+                    logger.warning("MLflow unavailable (%s); logging to %s only", exc, self.path)
 
     def log(self, stage: str, model: str, imbalance: str, metrics: dict, params: dict,
             rows: int) -> None:
@@ -81,10 +93,13 @@ class RunTracker:
         except Exception as exc:  # tracking must never break a training run
             logger.warning("MLflow logging of %s failed: %s", name, exc)
 
-    def register_final(self, model_path: Path, card_path: Path, card: dict) -> None:
-        """Log the final artifact files to MLflow and register them as a model version."""
+    def register_final(self, model_path: Path, card_path: Path, card: dict) -> str | None:
+        """Log the final artifact files to MLflow and register them as a model version.
+
+        Returns the registered version, or None (MLflow off, or a failure already warned about).
+        """
         if self.mlflow is None:
-            return
+            return None
         mlflow = self.mlflow
         try:
             with mlflow.start_run(run_name=f"final:{card['model_version']}") as run:
@@ -97,6 +112,27 @@ class RunTracker:
                 })
                 mlflow.log_artifact(str(model_path), artifact_path="artifact")
                 mlflow.log_artifact(str(card_path), artifact_path="artifact")
-                mlflow.register_model(f"runs:/{run.info.run_id}/artifact", REGISTERED_MODEL)
+                client = mlflow.MlflowClient()
+                try:
+                    client.get_registered_model(REGISTERED_MODEL)
+                except mlflow.exceptions.MlflowException:
+                    client.create_registered_model(REGISTERED_MODEL)
+                version = client.create_model_version(
+                    REGISTERED_MODEL, source=f"{run.info.artifact_uri}/artifact",
+                    run_id=run.info.run_id,
+                    description=f"model_version {card['model_version']}",
+                )
+            logger.info("MLflow: registered %s version %s", REGISTERED_MODEL, version.version)
+            return str(version.version)
         except Exception as exc:
             logger.warning("MLflow registration failed: %s", exc)
+        return None
+
+
+def _use_experiment(mlflow) -> None:  # type: ignore[no-untyped-def]
+    """The training experiment, created with ``$CREDIT_MLFLOW_ARTIFACTS`` as its artifact root."""
+    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
+        location = os.environ.get(ARTIFACTS_ENV, "").strip()
+        uri = Path(location).expanduser().resolve().as_uri() if location else None
+        mlflow.create_experiment(EXPERIMENT, artifact_location=uri)
+    mlflow.set_experiment(EXPERIMENT)
