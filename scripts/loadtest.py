@@ -75,9 +75,25 @@ def procfile_app() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    """A free loopback port: from ``CREDIT_SERVICES_PORTS=FIRST-LAST`` when set (as
+    scripts/_services.sh does for PostgreSQL and Redis), else any the kernel gives."""
+    wanted = os.environ.get("CREDIT_SERVICES_PORTS", "").strip()
+    first, last = (int(p) for p in wanted.split("-")) if wanted else (0, 0)
+    for port in range(first, last + 1) if first else [0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            if port in _TAKEN:
+                continue
+            _TAKEN.add(probe.getsockname()[1])
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in {wanted}")
+
+
+#: Ports handed out already (a server may not be listening on them yet).
+_TAKEN: set[int] = set()
 
 
 # ------------------------------------------------------------------------------------ recording
@@ -518,6 +534,10 @@ def start_shared_servers(args: argparse.Namespace, tmp: Path, stops: list) -> No
         stops.append(("stop_redis", args.redis_url.rsplit(":", 1)[1].split("/")[0], str(tmp)))
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -545,6 +565,8 @@ def main() -> int:
     if args.users < 1 or args.duration <= 0 or args.instances < 1:
         parser.error("--users and --instances must be >= 1 and --duration > 0")
 
+    # A stopped run (kill, Ctrl-C) still stops its gunicorns and the servers it started.
+    signal.signal(signal.SIGTERM, _interrupt)
     client_ids, records = sample_clients(args.data_dir, 2000, args.seed)
     stops: list[tuple[str, ...]] = []
     servers: dict[str, subprocess.Popen] = {}
