@@ -312,7 +312,9 @@ def _advise(scenario: Scenario, seed: int, account: Account) -> None:
     # Panels that pick a value (the compare panel's features) first: their graphs read it.
     followers.sort(key=lambda output: not output.endswith(".value"))
 
-    decide, rounds = f"{decision_panel.HISTORY}.children", 0
+    # The callback the decision form's button triggers (its first output), if the page has one.
+    decide = next(iter(callbacks.triggered_by(f"{decision_panel.SUBMIT}.n_clicks")), None)
+    rounds = 0
 
     def think() -> None:
         if scenario.think_s > 0:
@@ -345,7 +347,7 @@ def _advise(scenario: Scenario, seed: int, account: Account) -> None:
         if rng.random() < 0.25:
             record = rng.choice(scenario.records)
             call("score record (api)", api, "POST", f"{base}/api/score", json=record)
-        if rng.random() < scenario.decide_share and decide in callbacks.by_first_output:
+        if decide is not None and rng.random() < scenario.decide_share:
             rounds += 1
             reason = f"loadtest {seed}-{rounds}: income checked on payslips"
             page[f"{decision_panel.CHOICE}.value"] = "refuse"
@@ -493,6 +495,9 @@ def report(recorders: dict[str, Recorder], wall_s: float, args: argparse.Namespa
     print(f"decisions: {len(recorded)} confirmed, {len(stored)} in the log ({store.location}), "
           f"{missing} missing, {duplicates} duplicated")
     decisions_ok = missing == 0 and duplicates == 0 and len(stored) == len(recorded)
+    if args.decide_share > 0 and not recorded:
+        print("no decision was confirmed: the decision form was not driven")
+        decisions_ok = False
     met = (errors == 0 and not any(problems_total.values()) and p95 <= args.target_p95_ms
            and decisions_ok)
     print(f"target (0 errors, p95 <= {args.target_p95_ms:g} ms, every decision once): "
