@@ -262,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
 
     missing = [p for p in (args.data / "application_train.parquet",
                            args.data / "application_test.parquet",
-                           args.artifacts / "model.joblib") if not p.is_file()]
+                           args.artifacts / "active.json") if not p.is_file()]
+    if missing == [args.artifacts / "active.json"] and (args.artifacts / "model.joblib").is_file():
+        missing = []  # a folder trained before model versions existed
     if missing:
         print("missing: " + ", ".join(str(p) for p in missing))
         print("create them first: bash scripts/run.sh (or scripts/make_data.py, then "
