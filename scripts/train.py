@@ -56,11 +56,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="output folder for the model, its card and the drift report")
     parser.add_argument("--folds", type=int, default=None,
                         help="stratified cross-validation folds (default: 5 up to 100000 "
-                             "development rows, 3 above)")
+                             "development rows, 3 above, 2 above in quick mode)")
     parser.add_argument("--search-budget", type=int, default=None,
                         help="Optuna trials of the LightGBM search (default: 20; none in quick)")
     parser.add_argument("--search-seconds", type=float, default=None,
-                        help="time budget of the search in seconds (default: 240)")
+                        help="time budget of the search in seconds (default: 180)")
     parser.add_argument("--quick", action="store_true",
                         help="no search: the rule-based settings fitted on all rows (run.sh)")
     parser.add_argument("--exclude-protected", action="store_true",

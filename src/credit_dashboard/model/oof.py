@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 
 from credit_dashboard.model.calibration import PlattScaling
 from credit_dashboard.model.cost import business_cost, is_refused, optimal_threshold
+from credit_dashboard.model.params import patience_for
 from credit_dashboard.model.tuning import fit_early_stopped
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def fold_predictions(
                 X_train, y_train, test_size=EARLY_STOP_SHARE, stratify=y_train,
                 random_state=seed + k,
             )
-            kept, _ = fit_early_stopped(pipeline, X_fit, y_fit, X_stop, y_stop)
+            kept, _ = fit_early_stopped(pipeline, X_fit, y_fit, X_stop, y_stop,
+                                        patience=patience_for(len(X_fit)))
             fit_rows.append(len(X_fit))
         else:
             pipeline.fit(X_train, y_train)

@@ -55,15 +55,26 @@ def regularised_params(n_rows: int, default_rate: float = 0.08) -> dict[str, obj
         "reg_lambda": 5.0,
         "reg_alpha": 0.0,
         "min_split_gain": 0.0,
+        # Pure speed: skips LightGBM's row-/column-wise timing test at every fit.
+        "force_col_wise": True,
     }
 
 
-def folds_for(n_rows: int, requested: int | None) -> int:
+def folds_for(n_rows: int, requested: int | None, quick: bool = False) -> int:
     """Cross-validation folds: what the user asked, else 5 up to 100 k rows (cheap there, and the
-    estimates of small samples need every fold they can get) and 3 above."""
+    estimates of small samples need every fold they can get) and 3 above (2 in quick mode, whose
+    whole run must fit in three minutes on two cores)."""
     if requested is not None:
         return requested
-    return 5 if n_rows <= 100_000 else 3
+    if n_rows <= 100_000:
+        return 5
+    return 2 if quick else 3
+
+
+def patience_for(fit_rows: int) -> int:
+    """Early-stopping patience: 100 rounds, 50 above 100 k rows, where the validation AUC is
+    steady enough that a shorter wait stops at the same place and saves a third of the trees."""
+    return 100 if fit_rows <= 100_000 else 50
 
 
 def final_tree_count(best_iterations: list[int], fit_rows: float, final_rows: float) -> int:

@@ -123,7 +123,9 @@ def _settings(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, folds: int,
     tuning = tune_lightgbm(X_tune, y_tune, imbalance="none", budget=config.budget,
                            seconds=config.seconds, seed=config.seed, n_jobs=config.n_jobs,
                            folds=inner, exclude=config.excluded, started=started)
+    # The search ran on fewer rows; the learning rate follows the rule for the folds' size.
     params = {k: v for k, v in tuning.best_params.items() if k != "n_estimators"}
+    params["learning_rate"] = regularised_params(fold_rows, rate)["learning_rate"]
     return params, tuning
 
 

@@ -60,7 +60,7 @@ class TrainConfig:
 
     - ``folds``: development folds; ``None`` = 5 up to 100 k development rows, 3 above.
     - ``search_budget`` / ``search_seconds``: Optuna trials and time (full mode; quick mode does no
-      search). Defaults 20 trials / 240 s.
+      search). Defaults 20 trials / 180 s.
     - ``tune_rows``: stratified subsample of the development rows the search runs on (default
       60,000); every other step uses all rows.
     - ``exclude_protected``: train without ``PROTECTED_FEATURES``.
@@ -93,7 +93,7 @@ class TrainConfig:
 
     @property
     def seconds(self) -> float:
-        return self.search_seconds if self.search_seconds is not None else 240.0
+        return self.search_seconds if self.search_seconds is not None else 180.0
 
     @property
     def tune_row_cap(self) -> int:
@@ -209,7 +209,7 @@ def _train(config: TrainConfig) -> TrainResult:
 
 
 def _folds(config: TrainConfig, rows: int) -> int:
-    return folds_for(int(rows * (1 - config.holdout_share)), config.folds)
+    return folds_for(int(rows * (1 - config.holdout_share)), config.folds, config.quick)
 
 
 def _elapsed(started: float) -> str:
