@@ -26,9 +26,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from credit_dashboard.config import Settings, get_settings
+from credit_dashboard.i18n import N_
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices, StartupError, load_services
 from credit_dashboard.web import api, api_batches, auth, language
 from credit_dashboard.web.cache import init_cache
+from credit_dashboard.web.language import language_switch
 from credit_dashboard.web.pages.advisor import page as advisor_page
 from credit_dashboard.web.pages.advisor.components.search import client_from_query
 from credit_dashboard.web.pages.analyst import page as analyst_page
@@ -41,13 +44,11 @@ ASSETS_DIR = Path(__file__).resolve().parents[3] / "assets"
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"
 TITLE = "Prêt à dépenser · credit scoring"
 
-
-
-#: The navigation: (address, name), in order.
+#: The navigation: (address, name), in order (names translated where drawn).
 PAGES: tuple[tuple[str, str], ...] = (
-    ("/", "Advisor"),
-    ("/analyst", "Analyst"),
-    ("/model", "Model"),
+    ("/", N_("Advisor")),
+    ("/analyst", N_("Analyst")),
+    ("/model", N_("Model")),
 )
 #: Each page's module (``layout`` + ``register_callbacks``). Adding a page: a package under
 #: ``pages/`` and one line here and in :data:`PAGES`.
@@ -75,12 +76,13 @@ def _navbar() -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Prêt à dépenser · credit scoring", href="/"),
+                dbc.NavbarBrand(_("Prêt à dépenser · credit scoring"), href="/"),
                 dbc.Nav(
-                    [dbc.NavItem(dbc.NavLink(name, href=path, active="exact"))
+                    [dbc.NavItem(dbc.NavLink(_(name), href=path, active="exact"))
                      for path, name in _visible_pages()],
                     navbar=True,
                 ),
+                language_switch(),
             ],
             fluid="xl",
         ),
@@ -92,7 +94,8 @@ def _navbar() -> dbc.Navbar:
 
 def _not_found(pathname: str) -> html.Div:
     return dbc.Alert(
-        [f"There is no page at {pathname}. ", html.A("Go to the advisor page", href="/"), "."],
+        [_("There is no page at {path}. ").format(path=pathname),
+         html.A(_("Go to the advisor page"), href="/"), "."],
         color="warning",
     )
 

@@ -15,6 +15,7 @@ from types import ModuleType
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html, no_update
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.scoring import ClientResult, UnknownClientError
 from credit_dashboard.web.pages.advisor import notice
@@ -52,14 +53,14 @@ CLIENT_PANELS: tuple[ModuleType | tuple[tuple[ModuleType, int], ...], ...] = (
 
 def header(result: ClientResult) -> str:
     """The results' title."""
-    return f"Client {result.client_id}"
+    return _("Client {id}").format(id=result.client_id)
 
 
 def _panels() -> list[ModuleType]:
     """Every panel of the page, once (for their callbacks)."""
     flat: list[ModuleType] = [search]
     for entry in CLIENT_PANELS:
-        flat += [panel for panel, _ in entry] if isinstance(entry, tuple) else [entry]
+        flat += [panel for panel, _width in entry] if isinstance(entry, tuple) else [entry]
     return flat
 
 
@@ -108,12 +109,14 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
     def show_client(client_text: str | None) -> tuple:
         hidden = {"display": "none"}
         if not client_text:
-            message = html.P("Type a client number above to see the score.", className="text-muted")
+            message = html.P(_("Type a client number above to see the score."),
+                             className="text-muted")
             return message, hidden, no_update
         try:
             result = scoring.score_client(client_text)
         except UnknownClientError as exc:
-            alert = dbc.Alert(f"No client to show: {exc}.", color="warning", className="mb-3")
+            alert = dbc.Alert(_("No client to show: {problem}.").format(problem=exc),
+                              color="warning", className="mb-3")
             return alert, hidden, no_update
         return None, {"display": "block"}, header(result)
 

@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 
 from credit_dashboard.figures.comparison import bivariate, category_default_rate, distribution
 from credit_dashboard.figures.palette import Figure
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.comparison import NumericSummary, client_category, to_display
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import display_scale, feature_label, format_value
@@ -97,14 +98,15 @@ def _dropdown(label: str, component_id: str, features: tuple[str, ...]) -> list:
 def layout(services: AppServices) -> dbc.Card:
     numeric = services.scatter_features
     one_feature = dbc.Col(
-        [*_dropdown("Feature", FEATURE, services.comparison_features), _loading(GRAPH, 340)], lg=6
+        [*_dropdown(_("Feature"), FEATURE, services.comparison_features), _loading(GRAPH, 340)],
+        lg=6,
     )
     two_features = dbc.Col(
         [
             dbc.Row(
                 [
-                    dbc.Col(_dropdown("Across", SCATTER_X, numeric)),
-                    dbc.Col(_dropdown("Up", SCATTER_Y, numeric)),
+                    dbc.Col(_dropdown(_("Across"), SCATTER_X, numeric)),
+                    dbc.Col(_dropdown(_("Up"), SCATTER_Y, numeric)),
                 ]
             ),
             _loading(SCATTER_GRAPH, 400),
@@ -113,7 +115,7 @@ def layout(services: AppServices) -> dbc.Card:
     )
     return dbc.Card(
         [
-            dbc.CardHeader("Compare with past clients who repaid and who defaulted"),
+            dbc.CardHeader(_("Compare with past clients who repaid and who defaulted")),
             dbc.CardBody(dbc.Row([one_feature, two_features])),
         ],
         className="mb-3",

@@ -19,6 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask import Response
 
+from credit_dashboard.i18n import format_percent
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.scoring import ClientResult
@@ -62,18 +63,24 @@ def current_user() -> str:
         return LOCAL_USER
 
 
+def _decision_word(decision: str) -> str:
+    """``grant`` / ``refuse`` as the advisor reads them (the log stores the codes)."""
+    return {"grant": _("grant"), "refuse": _("refuse")}.get(decision, decision)
+
+
 def history_view(decisions: list[Decision]) -> html.Div:
     if not decisions:
-        return html.P("No decision recorded yet.", className="text-muted small")
-    head = html.Thead(
-        html.Tr([html.Th(h) for h in ("When (UTC)", "Decision", "Model said", "By", "Reason")])
-    )
+        return html.P(_("No decision recorded yet."), className="text-muted small")
+    headers = (_("When (UTC)"), _("Decision"), _("Model said"), _("By"), _("Reason"))
+    head = html.Thead(html.Tr([html.Th(h) for h in headers]))
     rows = [
         html.Tr(
             [
                 html.Td(d.recorded_at.replace("T", " ")[:19]),
-                html.Td(d.decision + (" (against the model)" if d.against_model else "")),
-                html.Td(f"{d.model_decision} ({d.default_probability:.1%})"),
+                html.Td(_decision_word(d.decision)
+                        + (_(" (against the model)") if d.against_model else "")),
+                html.Td(f"{_decision_word(d.model_decision)} "
+                        f"({format_percent(d.default_probability)})"),
                 html.Td(d.user),
                 html.Td(d.reason or "–"),
             ]
@@ -88,7 +95,7 @@ def layout(services: AppServices) -> dbc.Card:
     read_only = not may_use(SUBMIT)
     return dbc.Card(
         [
-            dbc.CardHeader("Decision"),
+            dbc.CardHeader(_("Decision")),
             dbc.CardBody(
                 [
                     html.P(
@@ -99,14 +106,14 @@ def layout(services: AppServices) -> dbc.Card:
                     dbc.RadioItems(
                         id=CHOICE,
                         options=[
-                            {"label": "Grant", "value": "grant", "disabled": read_only},
-                            {"label": "Refuse", "value": "refuse", "disabled": read_only},
+                            {"label": _("Grant"), "value": "grant", "disabled": read_only},
+                            {"label": _("Refuse"), "value": "refuse", "disabled": read_only},
                         ],
                         inline=True,
                         className="mb-2",
                     ),
                     html.Label(
-                        "Reason (required when the decision goes against the model)",
+                        _("Reason (required when the decision goes against the model)"),
                         htmlFor=REASON,
                         className="form-label mb-1",
                     ),
@@ -116,14 +123,14 @@ def layout(services: AppServices) -> dbc.Card:
                     ),
                     html.Div(id=REASON_FEEDBACK, className="small text-danger mt-1"),
                     dbc.Button(
-                        "Record the decision", id=SUBMIT, color="primary",
+                        _("Record the decision"), id=SUBMIT, color="primary",
                         n_clicks=0, className="mt-2", disabled=read_only,
                     ),
                     html.Div(id=MESSAGE, className="mt-2", role="status"),
-                    html.H3("Decisions recorded for this client", className="h6 mt-3"),
+                    html.H3(_("Decisions recorded for this client"), className="h6 mt-3"),
                     html.Div(id=HISTORY),
                     html.A(
-                        "Download every decision (CSV, for audits)",
+                        _("Download every decision (CSV, for audits)"),
                         href=EXPORT_PATH,
                         className="small",
                     ) if may_open(EXPORT_PATH) else None,
@@ -139,7 +146,7 @@ def record(
 ) -> tuple[Any, str | None]:
     """Record one decision; (message for the panel, message beside the reason field)."""
     if not choice:
-        return dbc.Alert("Choose grant or refuse first.", color="warning"), None
+        return dbc.Alert(_("Choose grant or refuse first."), color="warning"), None
     try:
         stored = store.record(
             int(result.client_id),
@@ -153,12 +160,15 @@ def record(
     except DecisionValidationError as exc:
         if exc.field == "reason":
             return None, exc.message[:1].upper() + exc.message[1:]
-        return dbc.Alert(f"Not recorded: {exc}", color="warning"), None
+        return dbc.Alert(_("Not recorded: {problem}").format(problem=exc), color="warning"), None
     except DecisionStoreError as exc:
-        return dbc.Alert(f"Not recorded, please try again: {exc}", color="danger"), None
+        return dbc.Alert(_("Not recorded, please try again: {problem}").format(problem=exc),
+                         color="danger"), None
     return (
         dbc.Alert(
-            f"Recorded: {stored.decision} for client {stored.client_id} by {stored.user}.",
+            _("Recorded: {decision} for client {client} by {user}.").format(
+                decision=_decision_word(stored.decision), client=stored.client_id,
+                user=stored.user),
             color="success",
             id=RECORDED,
         ),
@@ -175,8 +185,10 @@ def shown_of(result: ClientResult) -> shown.Shown:
 
 def _recommendation(result: ClientResult) -> html.P:
     return html.P(
-        f"The model recommends to {result.decision} (probability of default "
-        f"{result.default_probability:.1%}, threshold {result.decision_threshold:.1%}).",
+        _("The model recommends to {decision} (probability of default {p}, threshold {t}).")
+        .format(decision=_decision_word(result.decision),
+                p=format_percent(result.default_probability),
+                t=format_percent(result.decision_threshold)),
         className="text-muted small mb-0",
     )
 
@@ -185,7 +197,8 @@ def _history(store: DecisionStore, result: ClientResult) -> Any:
     try:
         return history_view(store.history(int(result.client_id)))
     except DecisionStoreError as exc:
-        return dbc.Alert(f"The decision log cannot be read: {exc}", color="danger")
+        return dbc.Alert(_("The decision log cannot be read: {problem}").format(problem=exc),
+                         color="danger")
 
 
 def register_callbacks(app: Dash, services: AppServices) -> None:

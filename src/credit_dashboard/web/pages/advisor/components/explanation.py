@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html, no_update
 
 from credit_dashboard.figures.score import global_importance, waterfall
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.grouped import group_reading, grouped
 from credit_dashboard.services.scoring import ClientResult
@@ -37,12 +38,13 @@ def layout(services: AppServices) -> dbc.Card:
     """The client's explanation (filled by the callback)."""
     return dbc.Card(
         [
-            dbc.CardHeader("Why: what pushed this client's risk up or down"),
+            dbc.CardHeader(_("Why: what pushed this client's risk up or down")),
             dbc.CardBody(
                 dbc.Row(
                     [
                         dbc.Col(graph(WATERFALL, 520), lg=7),
-                        dbc.Col([html.H3("In words", className="h6"), html.Ul(id=READINGS)], lg=5),
+                        dbc.Col([html.H3(_("In words"), className="h6"), html.Ul(id=READINGS)],
+                                lg=5),
                     ]
                 )
             ),
@@ -56,11 +58,11 @@ def global_layout(services: AppServices) -> dbc.Card:
     importance = services.card.get("global_importance", [])
     return dbc.Card(
         [
-            dbc.CardHeader("Global importance"),
+            dbc.CardHeader(_("Global importance")),
             dbc.CardBody(
                 dcc.Graph(id=IMPORTANCE, figure=global_importance(importance), config=GRAPH_CONFIG)
                 if importance
-                else html.P("The model card lists no global importance.")
+                else html.P(_("The model card lists no global importance."))
             ),
         ],
         className="mb-3",

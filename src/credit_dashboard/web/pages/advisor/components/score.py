@@ -6,6 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html, no_update
 
 from credit_dashboard.figures.score import gauge
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.scoring import ClientResult
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, graph, scored
@@ -17,9 +19,8 @@ DECISION = "score-decision"
 def decision_block(result: ClientResult) -> html.Div:
     """The decision in words and with an icon (never by colour alone), and the margin."""
     refuse = result.decision == "refuse"
-    icon, word = ("✖", "Refuse") if refuse else ("✔", "Grant")
+    icon, word = ("✖", _("Refuse")) if refuse else ("✔", _("Grant"))
     points = abs(result.margin) * 100
-    side = "above" if refuse else "below"
     return html.Div(
         [
             html.Div(
@@ -27,8 +28,12 @@ def decision_block(result: ClientResult) -> html.Div:
                 className=f"decision decision-{result.decision}",
             ),
             html.P(
-                f"Probability of default {result.default_probability:.1%}: {points:.1f} points "
-                f"{side} the threshold of {result.decision_threshold:.1%}.",
+                (_("Probability of default {p}: {points} points above the threshold of {t}.")
+                 if refuse else
+                 _("Probability of default {p}: {points} points below the threshold of {t}."))
+                .format(p=format_percent(result.default_probability),
+                        points=format_number(points, 1),
+                        t=format_percent(result.decision_threshold)),
                 className="mb-0",
             ),
         ]
@@ -38,7 +43,7 @@ def decision_block(result: ClientResult) -> html.Div:
 def layout(services: AppServices) -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader("Score and decision"),
+            dbc.CardHeader(_("Score and decision")),
             dbc.CardBody([graph(GAUGE, 260), html.Div(id=DECISION)]),
         ]
     )

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, quote
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE
 
@@ -39,10 +41,11 @@ def query_for(client_text: str) -> str:
 
 def _model_line(services: AppServices) -> html.Small:
     card = services.card
-    created = str(card.get("created_at", ""))[:10] or "unknown date"
+    created = str(card.get("created_at", ""))[:10] or _("unknown date")
     return html.Small(
-        f"Model {services.scoring.model_version}, trained {created}; refuse at a probability of "
-        f"default of {services.scoring.decision_threshold:.1%} or more.",
+        _("Model {version}, trained {date}; refuse at a probability of default of {threshold} or "
+          "more.").format(version=services.scoring.model_version, date=created,
+                          threshold=format_percent(services.scoring.decision_threshold)),
         className="text-muted d-block mt-1",
     )
 
@@ -50,11 +53,11 @@ def _model_line(services: AppServices) -> html.Small:
 def layout(services: AppServices, client_id: str | None) -> list:
     """The address and the search card (``client_id`` comes from the address)."""
     example = services.scoring.search_ids("1", 1)
-    hint = f"e.g. {example[0]}" if example else "digits only"
+    hint = _("e.g. {example}").format(example=example[0]) if example else _("digits only")
     card = dbc.Card(
         dbc.CardBody(
             [
-                html.Label("Client number (SK_ID_CURR)", htmlFor=INPUT, className="fw-bold"),
+                html.Label(_("Client number (SK_ID_CURR)"), htmlFor=INPUT, className="fw-bold"),
                 dbc.InputGroup(
                     [
                         dbc.Input(
@@ -63,17 +66,18 @@ def layout(services: AppServices, client_id: str | None) -> list:
                             inputmode="numeric",
                             list=SUGGESTIONS,
                             value=client_id or "",
-                            placeholder=f"Type a client number ({hint})",
+                            placeholder=_("Type a client number ({hint})").format(hint=hint),
                             autocomplete="off",
                             debounce=False,
                         ),
-                        dbc.Button("Show", id=BUTTON, color="primary", n_clicks=0),
+                        dbc.Button(_("Show"), id=BUTTON, color="primary", n_clicks=0),
                     ]
                 ),
                 html.Datalist(id=SUGGESTIONS, children=[]),
                 html.Small(
-                    f"{services.scoring.n_applicants:,} applicants. Suggestions appear as you "
-                    "type; press Enter or Show. Share a client with the page address (/?client=…).",
+                    _("{n} applicants. Suggestions appear as you type; press Enter or Show. "
+                      "Share a client with the page address (/?client=…).").format(
+                        n=format_number(services.scoring.n_applicants)),
                     className="text-muted",
                 ),
                 _model_line(services),

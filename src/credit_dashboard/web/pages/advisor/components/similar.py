@@ -11,6 +11,8 @@ import math
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import format_value, is_missing
 from credit_dashboard.services.neighbours import SimilarClients
@@ -27,29 +29,30 @@ INDEX_WAIT_S = 120.0
 def neighbours_view(answer: SimilarClients) -> html.Div:
     table = answer.neighbours
     defaults = answer.n_defaults
-    summary = (
-        f"{defaults} of these {answer.k} similar past clients defaulted "
-        f"({answer.default_rate:.0%}), against {answer.population_default_rate:.1%} of all past "
-        "clients."
-    )
+    summary = _("{defaults} of these {k} similar past clients defaulted ({rate}), against "
+                "{population} of all past clients.").format(
+        defaults=defaults, k=answer.k, rate=format_percent(answer.default_rate, 0),
+        population=format_percent(answer.population_default_rate))
+    defaulted, repaid, not_employed = _("✖ defaulted"), _("✔ repaid"), _("not employed")
     columns = (
-        ("Client", lambda r: str(r.SK_ID_CURR)),
-        ("Outcome", lambda r: "✖ defaulted" if r.TARGET == 1 else "✔ repaid"),
-        ("Model probability", lambda r: "–" if math.isnan(r.default_probability)
-         else f"{r.default_probability:.1%}"),
-        ("Age", lambda r: f"{r.AGE_YEARS:.0f}"),
-        ("Years employed", lambda r: "not employed" if is_missing(r.YEARS_EMPLOYED)
-         else f"{r.YEARS_EMPLOYED:.1f}"),
-        ("Income", lambda r: format_value("AMT_INCOME_TOTAL", r.AMT_INCOME_TOTAL)),
-        ("Credit", lambda r: format_value("AMT_CREDIT", r.AMT_CREDIT)),
-        ("Annuity", lambda r: format_value("AMT_ANNUITY", r.AMT_ANNUITY)),
-        ("Contract", lambda r: format_value("NAME_CONTRACT_TYPE", r.NAME_CONTRACT_TYPE)),
-        ("Family status", lambda r: format_value("NAME_FAMILY_STATUS", r.NAME_FAMILY_STATUS)),
-        ("External score 3", lambda r: format_value("EXT_SOURCE_3", r.EXT_SOURCE_3)),
+        (_("Client"), lambda r: str(r.SK_ID_CURR)),
+        (_("Outcome"), lambda r: defaulted if r.TARGET == 1 else repaid),
+        (_("Model probability"), lambda r: "–" if math.isnan(r.default_probability)
+         else format_percent(r.default_probability)),
+        (_("Age"), lambda r: format_number(r.AGE_YEARS)),
+        (_("Years employed"), lambda r: not_employed if is_missing(r.YEARS_EMPLOYED)
+         else format_number(r.YEARS_EMPLOYED, 1)),
+        (_("Income"), lambda r: format_value("AMT_INCOME_TOTAL", r.AMT_INCOME_TOTAL)),
+        (_("Credit"), lambda r: format_value("AMT_CREDIT", r.AMT_CREDIT)),
+        (_("Annuity"), lambda r: format_value("AMT_ANNUITY", r.AMT_ANNUITY)),
+        (_("Contract"), lambda r: format_value("NAME_CONTRACT_TYPE", r.NAME_CONTRACT_TYPE)),
+        (_("Family status"),
+         lambda r: format_value("NAME_FAMILY_STATUS", r.NAME_FAMILY_STATUS)),
+        (_("External score 3"), lambda r: format_value("EXT_SOURCE_3", r.EXT_SOURCE_3)),
     )
-    head = html.Thead(html.Tr([html.Th(name) for name, _ in columns]))
+    head = html.Thead(html.Tr([html.Th(name) for name, _cell in columns]))
     body = html.Tbody(
-        [html.Tr([html.Td(cell(r)) for _, cell in columns]) for r in table.itertuples()]
+        [html.Tr([html.Td(cell(r)) for _name, cell in columns]) for r in table.itertuples()]
     )
     return html.Div(
         [
@@ -62,12 +65,13 @@ def neighbours_view(answer: SimilarClients) -> html.Div:
 def layout(services: AppServices) -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader(f"How did similar past clients do? ({N_NEIGHBOURS} most similar)"),
+            dbc.CardHeader(_("How did similar past clients do? ({n} most similar)").format(
+                n=N_NEIGHBOURS)),
             dbc.CardBody(
                 [
                     html.P(
-                        "Similar on external scores, age, years employed, income, credit, annuity "
-                        "and goods price (each standardised over all past clients).",
+                        _("Similar on external scores, age, years employed, income, credit, "
+                          "annuity and goods price (each standardised over all past clients)."),
                         className="text-muted small",
                     ),
                     html.Div(id=TABLE),
@@ -87,5 +91,6 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         try:
             index = services.neighbour_index.get(timeout=INDEX_WAIT_S)
         except (TimeoutError, RuntimeError) as exc:
-            return dbc.Alert(f"Similar clients are not available: {exc}.", color="warning")
+            return dbc.Alert(_("Similar clients are not available: {problem}.").format(
+                problem=exc), color="warning")
         return neighbours_view(index.query(row, k=N_NEIGHBOURS))
