@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 
 
@@ -12,10 +13,10 @@ def how_to_produce(services: AppServices, what: str) -> dbc.Alert:
     settings = services.settings
     return dbc.Alert(
         [
-            html.P(f"{what} is missing.", className="mb-1"),
+            html.P(_("{what} is missing.").format(what=what), className="mb-1"),
             html.P(
                 [
-                    "The training run writes it next to the model: ",
+                    _("The training run writes it next to the model: "),
                     html.Code(
                         f"python scripts/train.py --train {settings.train_path} "
                         f"--applicants {settings.applicants_path} --out {settings.artifacts_dir}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dash import Dash, html
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.web.pages.analyst.components import (
     batch_backtest,
@@ -30,9 +31,9 @@ TRAINING_PANELS = (drift_summary, drift_report)
 def layout(services: AppServices) -> html.Div:
     return html.Div(
         [
-            html.H1("Monitoring", className="h3 mb-3"),
+            html.H1(_("Monitoring"), className="h3 mb-3"),
             *[panel.layout(services) for panel in BATCH_PANELS],
-            html.H2("Training history against the applicant table", className="h4 mb-3"),
+            html.H2(_("Training history against the applicant table"), className="h4 mb-3"),
             *[panel.layout(services) for panel in TRAINING_PANELS],
         ]
     )

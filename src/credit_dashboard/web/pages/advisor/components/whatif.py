@@ -15,6 +15,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label, format_value
 from credit_dashboard.services.whatif import (
@@ -70,10 +71,10 @@ def _input_control(column: str) -> Any:
                 {"label": format_value(column, level), "value": level} for level in spec.levels
             ],
             clearable=spec.optional,
-            placeholder="not known" if spec.optional else None,
+            placeholder=_("not known") if spec.optional else None,
         )
-    placeholder = "empty = not employed" if spec.kind == "years_employed" else (
-        "not known" if spec.optional else ""
+    placeholder = _("empty = not employed") if spec.kind == "years_employed" else (
+        _("not known") if spec.optional else ""
     )
     return dcc.Input(
         id=component_id,
@@ -87,7 +88,7 @@ def _input_control(column: str) -> Any:
 
 
 def _field(column: str) -> dbc.Col:
-    unit = " (years)" if EDITABLE_INPUTS[column].kind == "years_employed" else ""
+    unit = _(" (years)") if EDITABLE_INPUTS[column].kind == "years_employed" else ""
     return dbc.Col(
         [
             html.Label(
@@ -113,8 +114,8 @@ def _flip_search(columns: tuple[str, ...]) -> html.Div:
     # Always in the layout (hidden when useless): callbacks need every component they listen to.
     return html.Div(
         [
-            html.H3("Where does the decision flip?", className="h6 mt-3"),
-            html.Label("Field to search", htmlFor=FLIP_COLUMN, className="form-label mb-1"),
+            html.H3(_("Where does the decision flip?"), className="h6 mt-3"),
+            html.Label(_("Field to search"), htmlFor=FLIP_COLUMN, className="form-label mb-1"),
             dbc.Row(
                 [
                     dbc.Col(
@@ -127,7 +128,7 @@ def _flip_search(columns: tuple[str, ...]) -> html.Div:
                         md=4,
                     ),
                     dbc.Col(
-                        dbc.Button("Find", id=FLIP_SEARCH, color="secondary", n_clicks=0),
+                        dbc.Button(_("Find"), id=FLIP_SEARCH, color="secondary", n_clicks=0),
                         width="auto",
                     ),
                 ],
@@ -135,7 +136,7 @@ def _flip_search(columns: tuple[str, ...]) -> html.Div:
             ),
             html.Div(id=FLIP_RESULT, className="mt-2", role="status"),
             dbc.Button(
-                "Try this value", id=FLIP_APPLY, size="sm", color="secondary", n_clicks=0,
+                _("Try this value"), id=FLIP_APPLY, size="sm", color="secondary", n_clicks=0,
                 style={"display": "none"},
             ),
             dcc.Store(id=FLIP_STORE),
@@ -148,20 +149,22 @@ def layout(services: AppServices) -> dbc.Card:
     columns = services.whatif_inputs
     return dbc.Card(
         [
-            dbc.CardHeader("What if… change the application and see the new score"),
+            dbc.CardHeader(_("What if… change the application and see the new score")),
             dbc.CardBody(
                 [
                     html.P(
-                        "The inputs that matter most to the model and that a client can "
-                        "change. Edit a value and press Enter (or Simulate); ratios such as "
-                        "credit / income are recomputed by the model itself.",
+                        _("The inputs that matter most to the model and that a client can "
+                          "change. Edit a value and press Enter (or Simulate); ratios such as "
+                          "credit / income are recomputed by the model itself."),
                         className="text-muted small",
                     ),
                     dbc.Row([_field(c) for c in columns]),
                     dbc.Button(
-                        "Simulate", id=SIMULATE, color="primary", n_clicks=0, className="me-2"
+                        _("Simulate"), id=SIMULATE, color="primary", n_clicks=0,
+                        className="me-2",
                     ),
-                    dbc.Button("Reset to the client's values", id=RESET, color="link", n_clicks=0),
+                    dbc.Button(_("Reset to the client's values"), id=RESET, color="link",
+                               n_clicks=0),
                     html.Div(id=RESULT, className="mt-3"),
                     _flip_search(columns),
                 ]
@@ -217,12 +220,13 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         ]
         if not check.ok:
             note = dbc.Alert(
-                "Not re-scored: correct the fields marked in red.", color="warning", id=INVALID
+                _("Not re-scored: correct the fields marked in red."), color="warning",
+                id=INVALID,
             )
             return messages, classes, note
         if not check.changed:
             hint = html.P(
-                "These are the client's real values: edit one to simulate.",
+                _("These are the client's real values: edit one to simulate."),
                 className="text-muted", id=UNCHANGED,
             )
             return messages, classes, hint

@@ -9,6 +9,8 @@ import numpy as np
 from dash import dcc, html
 
 from credit_dashboard.figures.score import gauge, waterfall
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.grouped import grouped
 from credit_dashboard.services.labels import feature_label
 from credit_dashboard.services.scoring import ClientResult
@@ -26,8 +28,9 @@ _GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _decision_words(result: ClientResult) -> str:
-    icon = "✖ Refuse" if result.decision == "refuse" else "✔ Grant"
-    return f"{icon} · probability of default {result.default_probability:.1%}"
+    icon = _("✖ Refuse") if result.decision == "refuse" else _("✔ Grant")
+    return _("{decision} · probability of default {p}").format(
+        decision=icon, p=format_percent(result.default_probability))
 
 
 def _waterfall(result: ClientResult) -> dict[str, Any]:
@@ -70,13 +73,22 @@ def _score_column(title: str, result: ClientResult, bars: dict[str, Any]) -> dbc
 
 def difference_text(original: ClientResult, simulated: ClientResult) -> str:
     points = (simulated.default_probability - original.default_probability) * 100
-    direction = "up" if points > 0 else "down" if points < 0 else "unchanged"
-    change = f"{abs(points):.1f} points {direction}" if points else "unchanged"
-    if simulated.decision != original.decision:
-        verdict = f"the decision changes from {original.decision} to {simulated.decision}"
+    if points > 0:
+        change = _("{points} points up").format(points=format_number(abs(points), 1))
+    elif points < 0:
+        change = _("{points} points down").format(points=format_number(abs(points), 1))
     else:
-        verdict = f"the decision stays {original.decision}"
-    return f"Probability of default {change}; {verdict}."
+        change = _("unchanged")
+    if simulated.decision != original.decision:
+        verdict = _("the decision changes from {before} to {after}").format(
+            before=_decision(original.decision), after=_decision(simulated.decision))
+    else:
+        verdict = _("the decision stays {decision}").format(decision=_decision(original.decision))
+    return _("Probability of default {change}; {verdict}.").format(change=change, verdict=verdict)
+
+
+def _decision(code: str) -> str:
+    return {"grant": _("grant"), "refuse": _("refuse")}.get(code, code)
 
 
 def _changes_table(original: ClientResult, simulated: ClientResult) -> html.Div:
@@ -92,17 +104,19 @@ def _changes_table(original: ClientResult, simulated: ClientResult) -> html.Div:
                 html.Td(feature_label(r.feature)),
                 html.Td(f"{r.original:+.3f}"),
                 html.Td(f"{r.modified:+.3f}"),
-                html.Td(f"{r.change:+.3f} ({'more' if r.change > 0 else 'less'} risk)"),
+                html.Td(f"{r.change:+.3f} "
+                        + (_("(more risk)") if r.change > 0 else _("(less risk)"))),
             ]
         )
         for r in table.itertuples()
     ]
     head = html.Thead(
-        html.Tr([html.Th("What moved"), html.Th("Before"), html.Th("After"), html.Th("Change")])
+        html.Tr([html.Th(_("What moved")), html.Th(_("Before")), html.Th(_("After")),
+                 html.Th(_("Change"))])
     )
     return html.Div(
         [
-            html.H3("What moved the risk score (log-odds)", className="h6"),
+            html.H3(_("What moved the risk score (log-odds)"), className="h6"),
             dbc.Table([head, html.Tbody(rows)], size="sm", bordered=False, className="mb-0"),
         ]
     )
@@ -116,8 +130,8 @@ def simulation_view(original: ClientResult, simulated: ClientResult) -> html.Div
             dbc.Alert(difference_text(original, simulated), color="info", id=DIFFERENCE),
             dbc.Row(
                 [
-                    _score_column("Original", original, bars[0]),
-                    _score_column("Simulated", simulated, bars[1]),
+                    _score_column(_("Original"), original, bars[0]),
+                    _score_column(_("Simulated"), simulated, bars[1]),
                 ]
             ),
             _changes_table(original, simulated),
@@ -130,17 +144,22 @@ def crossing_view(found: ThresholdCrossing) -> html.P:
     label = feature_label(found.column)
     if not found.found:
         return html.P(
-            f"{label}: the decision stays {found.original_decision} for every valid value between "
-            f"{_shown(found.column, found.low)} and {_shown(found.column, found.high)}.",
+            _("{label}: the decision stays {decision} for every valid value between {low} and "
+              "{high}.").format(label=label, decision=_decision(found.original_decision),
+                                low=_shown(found.column, found.low),
+                                high=_shown(found.column, found.high)),
             className="mb-0",
         )
     linked = "".join(
-        f" (with {feature_label(k).lower()} {_shown(k, v)})" for k, v in found.linked.items()
+        _(" (with {feature} {value})").format(feature=feature_label(k).lower(), value=_shown(k, v))
+        for k, v in found.linked.items()
     )
     return html.P(
-        f"Now {found.original_decision} at {found.original_probability:.1%}. With "
-        f"{label.lower()} {_shown(found.column, found.value)}{linked}, the decision becomes "
-        f"{found.decision} ({found.probability:.1%}).",
+        _("Now {before} at {p}. With {feature} {value}{linked}, the decision becomes {after} "
+          "({q}).").format(before=_decision(found.original_decision),
+                           p=format_percent(found.original_probability), feature=label.lower(),
+                           value=_shown(found.column, found.value), linked=linked,
+                           after=_decision(found.decision), q=format_percent(found.probability)),
         className="mb-1",
         id=FLIP_ANSWER,
     )
@@ -148,5 +167,5 @@ def crossing_view(found: ThresholdCrossing) -> html.P:
 
 def _shown(column: str, value: float) -> str:
     if EDITABLE_INPUTS[column].kind == "years_employed":
-        return f"{value:.1f} years"
-    return f"{value:,.0f}"
+        return _("{n} years").format(n=format_number(value, 1))
+    return format_number(value)

@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, html
 from flask import Response, send_file
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.web.pages.analyst.common import how_to_produce
 
@@ -22,13 +23,14 @@ def layout(services: AppServices) -> dbc.Card:
         html.Iframe(
             id=FRAME,
             src=DRIFT_REPORT_URL,
-            title="Evidently data drift report",
+            title=_("Evidently data drift report"),
             style={"width": "100%", "height": "900px", "border": "0"},
         )
         if services.drift_report_available()
-        else how_to_produce(services, f"The drift report {services.drift_report_path}")
+        else how_to_produce(services, _("The drift report {path}").format(
+            path=services.drift_report_path))
     )
-    return dbc.Card([dbc.CardHeader("Full report (Evidently)"), dbc.CardBody(report)])
+    return dbc.Card([dbc.CardHeader(_("Full report (Evidently)")), dbc.CardBody(report)])
 
 
 def register_callbacks(app: Dash, services: AppServices) -> None:

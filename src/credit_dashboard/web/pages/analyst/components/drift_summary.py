@@ -7,6 +7,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
+from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label
 from credit_dashboard.web.pages.analyst.common import how_to_produce
@@ -45,8 +47,8 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
     table = (
         dbc.Table(
             [
-                html.Thead(html.Tr([html.Th("Column"), html.Th("Kaggle name"),
-                                    html.Th("Drift score"), html.Th("Test")])),
+                html.Thead(html.Tr([html.Th(_("Column")), html.Th(_("Kaggle name")),
+                                    html.Th(_("Drift score")), html.Th(_("Test"))])),
                 html.Tbody(rows),
             ],
             size="sm",
@@ -54,23 +56,26 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
             className="mb-0",
         )
         if rows
-        else html.P("No column drifted.", className="mb-0")
+        else html.P(_("No column drifted."), className="mb-0")
     )
     return html.Div(
         [
             html.P(
                 [
-                    html.Strong(f"{share:.0%} of the columns drifted"),
-                    f" ({n_drifted} of {n_columns}), comparing "
-                    f"{int(summary.get('rows_reference', 0)):,} past clients with "
-                    f"{int(summary.get('rows_current', 0)):,} current applicants.",
+                    html.Strong(_("{share} of the columns drifted").format(
+                        share=format_percent(share, 0))),
+                    _(" ({n} of {total}), comparing {past} past clients with {current} current "
+                      "applicants.").format(
+                        n=n_drifted, total=n_columns,
+                        past=format_number(int(summary.get("rows_reference", 0))),
+                        current=format_number(int(summary.get("rows_current", 0)))),
                 ]
             ),
-            html.H3("Most drifted columns", className="h6"),
+            html.H3(_("Most drifted columns"), className="h6"),
             table,
             html.Small(
-                "Drift score: the test's p-value for statistical tests (the lower, the stronger "
-                "the drift), or the distance for distance methods (the higher, the stronger).",
+                _("Drift score: the test's p-value for statistical tests (the lower, the stronger "
+                  "the drift), or the distance for distance methods (the higher, the stronger)."),
                 className="text-muted",
             ),
         ],
@@ -82,12 +87,13 @@ def layout(services: AppServices) -> dbc.Card:
     summary = services.drift_summary
     return dbc.Card(
         [
-            dbc.CardHeader("Summary"),
+            dbc.CardHeader(_("Summary")),
             dbc.CardBody(
                 drift_summary_block(summary)
                 if summary is not None
                 else how_to_produce(
-                    services, f"The drift summary {services.drift_summary_path}"
+                    services, _("The drift summary {path}").format(
+                        path=services.drift_summary_path)
                 )
             ),
         ],
