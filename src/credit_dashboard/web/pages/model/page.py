@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dash import Dash, html
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.web.pages.model.components import curves, cv, facts
 
@@ -16,7 +17,7 @@ PANELS = (facts, cv, curves)
 
 def layout(services: AppServices) -> html.Div:
     return html.Div(
-        [html.H1("The model", className="h3 mb-3"), *[p.layout(services) for p in PANELS]]
+        [html.H1(_("The model"), className="h3 mb-3"), *[p.layout(services) for p in PANELS]]
     )
 
 

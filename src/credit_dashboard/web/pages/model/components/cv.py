@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, html
 
 from credit_dashboard.figures.model_card import cv_table_rows
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 
 TABLE = "cv-table"
@@ -16,7 +17,7 @@ TABLE = "cv-table"
 def cv_table(card: dict[str, Any]) -> dbc.Table | html.P:
     rows = cv_table_rows(card.get("cv", []), card.get("chosen"))
     if not rows:
-        return html.P("The model card has no cross-validation results.")
+        return html.P(_("The model card has no cross-validation results."))
     headers = list(rows[0])
     return dbc.Table(
         [
@@ -39,7 +40,7 @@ def cv_table(card: dict[str, Any]) -> dbc.Table | html.P:
 def layout(services: AppServices) -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader("Candidates compared by cross-validation (best cost first)"),
+            dbc.CardHeader(_("Candidates compared by cross-validation (best cost first)")),
             dbc.CardBody(cv_table(services.card)),
         ],
         className="mb-3",

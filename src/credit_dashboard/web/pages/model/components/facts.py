@@ -7,6 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 
 
@@ -20,30 +21,31 @@ def facts_list(card: dict[str, Any]) -> html.Dl:
     fingerprint = card.get("data_fingerprint", {})
     calibration = card.get("calibration", {})
     facts = [
-        ("Model", f"{chosen.get('model', '-')} (imbalance: {chosen.get('imbalance', '-')})"),
-        ("Decision threshold", fmt(card.get("decision_threshold"))
-         + " (refuse at or above this default probability)"),
-        ("Business cost", f"missed defaulter = {card.get('cost_fn', '-')}, "
-                          f"refused good payer = {card.get('cost_fp', '-')}"),
-        ("Held-out ROC AUC", fmt(holdout.get("roc_auc"))),
-        ("Held-out business cost (normalised)", fmt(holdout.get("normalised_cost"))),
-        ("Held-out recall / precision", f"{fmt(holdout.get('recall'))} / "
+        (_("Model"), _("{model} (imbalance: {imbalance})").format(
+            model=chosen.get("model", "-"), imbalance=chosen.get("imbalance", "-"))),
+        (_("Decision threshold"), fmt(card.get("decision_threshold"))
+         + _(" (refuse at or above this default probability)")),
+        (_("Business cost"), _("missed defaulter = {fn}, refused good payer = {fp}").format(
+            fn=card.get("cost_fn", "-"), fp=card.get("cost_fp", "-"))),
+        (_("Held-out ROC AUC"), fmt(holdout.get("roc_auc"))),
+        (_("Held-out business cost (normalised)"), fmt(holdout.get("normalised_cost"))),
+        (_("Held-out recall / precision"), f"{fmt(holdout.get('recall'))} / "
                                         f"{fmt(holdout.get('precision'))}"),
-        ("Calibration", f"{calibration.get('method', '-')}, Brier score "
+        (_("Calibration"), f"{calibration.get('method', '-')}, Brier score "
                         f"{fmt(calibration.get('brier_holdout'), '{:.4f}')} (held out)"),
-        ("Best possible AUC on this data", fmt(card.get("bayes_auc"))
-         if card.get("bayes_auc") is not None else "not known (real data)"),
-        ("Trained", f"{card.get('created_at', '-')} in "
+        (_("Best possible AUC on this data"), fmt(card.get("bayes_auc"))
+         if card.get("bayes_auc") is not None else _("not known (real data)")),
+        (_("Trained"), f"{card.get('created_at', '-')} in "
                     f"{fmt(card.get('training_seconds'), '{:.0f}')} s"),
-        ("Training data", f"{fingerprint.get('train_rows', 0):,} clients, default rate "
+        (_("Training data"), f"{fingerprint.get('train_rows', 0):,} clients, default rate "
                           f"{fmt(fingerprint.get('target_rate'), '{:.1%}')}, sha256 "
                           f"{str(fingerprint.get('train_sha256', '-'))[:12]}"),
-        ("Applicants data", f"{fingerprint.get('applicants_rows', 0):,} clients, sha256 "
+        (_("Applicants data"), f"{fingerprint.get('applicants_rows', 0):,} clients, sha256 "
                             f"{str(fingerprint.get('applicants_sha256', '-'))[:12]}"),
-        ("Model version", str(card.get("model_version", "-"))),
+        (_("Model version"), str(card.get("model_version", "-"))),
     ]
     if chosen.get("reason"):
-        facts.insert(1, ("Why this model", str(chosen["reason"])))
+        facts.insert(1, (_("Why this model"), str(chosen["reason"])))
     items: list[html.Dt | html.Dd] = []
     for label, value in facts:
         items += [html.Dt(label, className="col-sm-4"), html.Dd(value, className="col-sm-8")]
@@ -52,7 +54,8 @@ def facts_list(card: dict[str, Any]) -> html.Dl:
 
 def layout(services: AppServices) -> dbc.Card:
     return dbc.Card(
-        [dbc.CardHeader("In short"), dbc.CardBody(facts_list(services.card))], className="mb-3"
+        [dbc.CardHeader(_("In short")), dbc.CardBody(facts_list(services.card))],
+        className="mb-3",
     )
 
 
