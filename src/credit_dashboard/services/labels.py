@@ -192,7 +192,12 @@ def _plain_number(value: float) -> str:
     if value == 0:
         return format_number(0)
     digits = max(0, 2 - math.floor(math.log10(abs(value))))
-    return format_number(float(f"{value:.3g}"), digits=digits).rstrip("0").rstrip(",.") or "0"
+    text = format_number(float(f"{value:.3g}"), digits=digits)
+    if digits == 0:
+        return text
+    # Three significant digits, without trailing zeros ("0.5", not "0.500"), as ``.3g`` does.
+    decimal = "," if "," in text and "." not in text else "."
+    return text.rstrip("0").rstrip(decimal) if decimal in text else text
 
 
 def _years_text(years: float, digits: int = 1) -> str:

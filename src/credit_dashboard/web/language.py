@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import html
 from flask import Flask, g, redirect, request
 
@@ -99,8 +98,8 @@ def language_switch() -> html.Div:
                                    **{"aria-current": "true"}))
         else:
             links.append(
-                dbc.NavLink(name, href=f"{SWITCH_PATH}{code}", external_link=True,
-                            className="px-2", lang=code)
+                # A plain link (a full page load): the whole page is drawn again in that language.
+                html.A(name, href=f"{SWITCH_PATH}{code}", className="nav-link px-2", lang=code)
             )
     return html.Div(links, className="d-flex align-items-center ms-auto",
                     role="group", **{"aria-label": _("Language")})

@@ -17,6 +17,7 @@ from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import format_value, is_missing
 from credit_dashboard.services.neighbours import SimilarClients
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, applicant_row
+from credit_dashboard.web.pages.tables import scrolling_table
 
 TABLE = "similar-clients"
 SUMMARY = "similar-summary"
@@ -57,7 +58,8 @@ def neighbours_view(answer: SimilarClients) -> html.Div:
     return html.Div(
         [
             html.P(summary, className="fw-bold", id=SUMMARY),
-            dbc.Table([head, body], size="sm", striped=True, responsive=True, className="mb-0"),
+            scrolling_table(dbc.Table([head, body], size="sm", striped=True, className="mb-0"),
+                            _("Similar past clients")),
         ]
     )
 

@@ -16,6 +16,7 @@ from credit_dashboard.web.pages.analyst.components.batch_common import (
     card,
     no_batches,
 )
+from credit_dashboard.web.pages.tables import scrolling_table
 
 BODY = "batch-list-body"
 TABLE = "batch-list-table"
@@ -55,8 +56,11 @@ def content(services: Any) -> list:
                for s in summaries]
     first = summaries[0]["batch_id"]
     return [
-        dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-                  id=TABLE, size="sm", striped=True, responsive=True),
+        scrolling_table(
+            dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+                      id=TABLE, size="sm", striped=True),
+            _("Stored batches"),
+        ),
         dbc.Label(_("Evidently drift report of batch"), html_for=REPORT_BATCH),
         dcc.Dropdown(id=REPORT_BATCH, options=options, value=first, clearable=False,
                      className="mb-2"),

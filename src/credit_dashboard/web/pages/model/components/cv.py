@@ -10,16 +10,17 @@ from dash import Dash, html
 from credit_dashboard.figures.model_card import cv_table_rows
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
+from credit_dashboard.web.pages.tables import scrolling_table
 
 TABLE = "cv-table"
 
 
-def cv_table(card: dict[str, Any]) -> dbc.Table | html.P:
+def cv_table(card: dict[str, Any]) -> html.Div | html.P:
     rows = cv_table_rows(card.get("cv", []), card.get("chosen"))
     if not rows:
         return html.P(_("The model card has no cross-validation results."))
     headers = list(rows[0])
-    return dbc.Table(
+    table = dbc.Table(
         [
             html.Thead(html.Tr([html.Th(h) for h in headers])),
             html.Tbody(
@@ -32,9 +33,9 @@ def cv_table(card: dict[str, Any]) -> dbc.Table | html.P:
         ],
         size="sm",
         striped=True,
-        responsive=True,
         id=TABLE,
     )
+    return scrolling_table(table, _("Candidates compared by cross-validation"))
 
 
 def layout(services: AppServices) -> dbc.Card:
