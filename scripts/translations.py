@@ -20,7 +20,7 @@ from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "src" / "credit_dashboard" / "locale"
@@ -38,6 +38,22 @@ def extract() -> None:
     LOCALE.mkdir(parents=True, exist_ok=True)
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location",
              "--sort-output", "--project", "credit-dashboard", "-o", str(POT), str(ROOT))
+    _add_feature_descriptions()
+
+
+def _add_feature_descriptions() -> None:
+    """The engineered features' descriptions are data (``model.features.ENGINEERED_FEATURES``),
+    shown as labels through the catalogue: add them to the template, so a new feature's label
+    cannot go untranslated (tests/i18n checks it)."""
+    from credit_dashboard.model.features import ENGINEERED_FEATURES
+
+    with POT.open("rb") as handle:
+        template = read_po(handle)
+    for description in ENGINEERED_FEATURES.values():
+        if description not in template:
+            template.add(description, auto_comments=["engineered feature (model.features)"])
+    with POT.open("wb") as handle:
+        write_po(handle, template, width=100, sort_output=True, omit_header=False)
 
 
 def update() -> None:

@@ -26,6 +26,14 @@ def test_advisor_page_with_a_client_passes_axe(dash_duo, dashboard, axe_violatio
     dash_duo.wait_for_element("#score-gauge .indicatorlayer", timeout=30)
     dash_duo.wait_for_element("#explanation-waterfall .plot-container", timeout=30)
     assert dash_duo.driver.find_element("css selector", "html").get_attribute("lang") == language
+    # The page reads in that language: headings, the decision and the navigation.
+    expected = {"fr": ("Score et décision", "Conseiller", "Profil"),
+                "en": ("Score and decision", "Advisor", "Profile")}[language]
+    text = dash_duo.driver.find_element("css selector", "body").text
+    for words in expected:
+        assert words in text, words
+    if language == "fr":
+        assert "Score and decision" not in text and " the " not in text.lower()
     assert axe_violations() == []
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from credit_dashboard.i18n import format_number
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.labels import (
     DAYS_COLUMNS,
     display_scale,
@@ -109,10 +111,10 @@ def top_contributions(contributions: Sequence[Contribution], n: int = 10) -> Top
 def effect_words(contribution: float) -> str:
     """The direction of a contribution in words (the sign decides, never the colour)."""
     if contribution > 0:
-        return "raises the risk"
+        return _("raises the risk")
     if contribution < 0:
-        return "lowers the risk"
-    return "does not move the risk"
+        return _("lowers the risk")
+    return _("does not move the risk")
 
 
 def reading(item: Contribution, typical: Mapping[str, float] | None = None) -> str:
@@ -123,7 +125,10 @@ def reading(item: Contribution, typical: Mapping[str, float] | None = None) -> s
     the value.
     """
     state = state_words(item, typical)
-    return f"{item.label} {state}: {effect_words(item.contribution)}, {item.contribution:+.2f}"
+    sign = "+" if item.contribution >= 0 else "-"
+    return _("{label} {state}: {effect}, {log_odds}").format(
+        label=item.label, state=state, effect=effect_words(item.contribution),
+        log_odds=sign + format_number(abs(item.contribution), 2))
 
 
 def state_words(item: Contribution, typical: Mapping[str, float] | None) -> str:
@@ -141,15 +146,16 @@ def state_words(item: Contribution, typical: Mapping[str, float] | None) -> str:
     usual_text = format_value(item.feature, usual) if comparable else ""
     if comparable and item.feature in EVENT_DAYS_COLUMNS:
         # "Phone changed 2.0 years ago (usual 0.8 years ago)" reads better than "is high".
-        return f"{value_text} (usual {usual_text})"
+        return _("{value} (usual {usual})").format(value=value_text, usual=usual_text)
     if comparable:
         # Compare on the axis the advisor sees (days before the application become years).
-        to_axis, _ = display_scale(item.feature)
-        level = "high" if to_axis(number) > to_axis(usual) else "low"
-        return f"is {level} ({value_text}; usual {usual_text})"
+        to_axis, _title = display_scale(item.feature)
+        if to_axis(number) > to_axis(usual):
+            return _("is high ({value}; usual {usual})").format(value=value_text, usual=usual_text)
+        return _("is low ({value}; usual {usual})").format(value=value_text, usual=usual_text)
     if item.feature in EVENT_DAYS_COLUMNS:
         return value_text
-    return f"is {value_text}"
+    return _("is {value}").format(value=value_text)
 
 
 def _as_number(value: object) -> float | None:
