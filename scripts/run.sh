@@ -27,8 +27,13 @@ else
 fi
 
 if [ -f "$DATA_DIR/batches/manifest.json" ]; then
-    echo "==> monthly applicant batches: ingesting those not stored yet (about 15 s each the first time)"
-    "$PY" scripts/ingest_embedded.py --data-dir "$DATA_DIR" --artifacts-dir "$ARTIFACTS_DIR"
+    # In the background, while the dashboard already serves: each batch is stored whole or not at
+    # all, and every worker picks a new one up within seconds (scoring and the Evidently report take
+    # tens of seconds a batch, so the analyst page fills month by month on the first start).
+    echo "==> monthly applicant batches: ingesting those not stored yet, in the background" \
+         "(log: $DATA_DIR/batches/ingest.log)"
+    nohup "$PY" scripts/ingest_embedded.py --data-dir "$DATA_DIR" --artifacts-dir "$ARTIFACTS_DIR" \
+        > "$DATA_DIR/batches/ingest.log" 2>&1 &
 fi
 
 # Serve as production does: the Procfile's gunicorn command (workers, threads, timeout), bound to
