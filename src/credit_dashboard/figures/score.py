@@ -219,9 +219,9 @@ def global_importance(importance: Sequence[Mapping[str, object]], top_n: int = 1
         "data": [trace],
         "layout": base_layout(
             height=120 + 24 * len(rows),
-            title=title("What the model looks at most, over all clients"),
+            title=title(_("What the model looks at most, over all clients")),
             margin={"l": 10, "r": 20, "t": 50, "b": 50},
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis=axis("Average size of the effect on the risk score (log-odds)"),
+            xaxis=axis(_("Average size of the effect on the risk score (log-odds)")),
         ),
     }

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.i18n import current_language
+from credit_dashboard.i18n import gettext as _
 from credit_dashboard.model.cost import GRANT as GRANT  # re-exported: the decision words
 from credit_dashboard.model.cost import REFUSE as REFUSE
 from credit_dashboard.model.cost import decision_for
@@ -182,7 +183,9 @@ class ScoringService:
         except KeyError:
             row = None if self.more_clients is None else self.more_clients.row(key)
             if row is None:
-                raise UnknownClientError(f"no applicant has the id {key}") from None
+                raise UnknownClientError(
+                    _("no applicant has the id {id}").format(id=key)
+                ) from None
             return row
         # A one-row slice (a view, 4x quicker than a list take): callers only read it.
         return self.applicants.iloc[position : position + 1]
