@@ -19,7 +19,7 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
-from credit_dashboard.i18n import format_percent, lazy_gettext
+from credit_dashboard.i18n import format_number, format_percent, lazy_gettext
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.grouped import (
     GroupedContribution,
@@ -54,7 +54,7 @@ def gauge(default_probability: float, decision_threshold: float) -> Figure:
         "mode": "gauge+number",
         "value": default_probability * 100,
         "number": {"suffix": " %", "valueformat": ".1f"},
-        "title": {"text": "Probability of default"},
+        "title": {"text": _("Probability of default")},
         "gauge": {
             "axis": {"range": [0, top], "ticksuffix": " %"},
             "bar": {"color": "#333333", "thickness": 0.3},
@@ -75,8 +75,8 @@ def gauge(default_probability: float, decision_threshold: float) -> Figure:
             height=260,
             margin={"l": 30, "r": 30, "t": 50, "b": 40},
             annotations=[
-                note(f"black mark: threshold {threshold:.1f} % (grant below, refuse above)",
-                     y=-0.12, yanchor="top")
+                note(_("black mark: threshold {threshold} (grant below, refuse above)").format(
+                    threshold=f"{format_number(threshold, 1)} %"), y=-0.12, yanchor="top")
             ],
         ),
     }
