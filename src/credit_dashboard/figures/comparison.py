@@ -19,7 +19,8 @@ from credit_dashboard.figures.palette import (
 )
 from credit_dashboard.i18n import N_, format_number, format_percent
 from credit_dashboard.i18n import gettext as _
-from credit_dashboard.services.comparison import CategorySummary, NumericSummary
+from credit_dashboard.services.comparison import CategorySummary, NumericSummary, summary_note
+from credit_dashboard.services.labels import category_text, display_scale, feature_label
 
 # Marked for the catalogue; translated where drawn (a figure is built per request, per language).
 REPAID_NAME = N_("Repaid")
@@ -66,7 +67,10 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
                           yanchor="bottom", bgcolor="rgba(255,255,255,0.8)")
     else:
         annotation = note(f"{_(CLIENT_NAME)}: {client_text}", yanchor="bottom")
-    subtitle = f" ({summary.note})" if summary.note else ""
+    # Titles from the feature, now: the summaries were built once, in the language of start-up.
+    axis_title = display_scale(summary.feature)[1]
+    note_text = summary_note(summary)
+    subtitle = f" ({note_text})" if note_text else ""
     return {
         "data": data,
         "layout": base_layout(
@@ -74,8 +78,8 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
             height=320,
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             legend={"orientation": "h", "y": -0.25},
-            title=title(f"{summary.axis_title}{subtitle}"),
-            xaxis=axis(summary.axis_title),
+            title=title(f"{axis_title}{subtitle}"),
+            xaxis=axis(axis_title),
             yaxis=axis(_("% of the group")),
             shapes=shapes,
             annotations=[annotation],
@@ -86,9 +90,10 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
 def category_default_rate(summary: CategorySummary, client_category: str) -> Figure:
     """Default rate per category; the client's category is outlined, hatched and labelled."""
     is_client = [c == client_category for c in summary.categories]
+    axis_title = feature_label(summary.feature)
     bar = {
         "type": "bar",
-        "x": list(summary.categories),
+        "x": [category_text(c) for c in summary.categories],
         "y": np.round(summary.default_rate * 100, 3).tolist(),
         "customdata": summary.count.tolist(),
         "marker": {
@@ -114,7 +119,8 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
     if client_category not in summary.categories:
         annotations.append(
             note(_("{client}: {category} (no past client in this category)").format(
-                client=_(CLIENT_NAME), category=client_category), yanchor="bottom")
+                client=_(CLIENT_NAME), category=category_text(client_category)),
+                yanchor="bottom")
         )
     return {
         "data": [bar],
@@ -123,8 +129,8 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             showlegend=False,
             title=title(_("Default rate by {feature}").format(
-                feature=summary.axis_title[:1].lower() + summary.axis_title[1:])),
-            xaxis=axis(summary.axis_title, automargin=True),
+                feature=axis_title[:1].lower() + axis_title[1:])),
+            xaxis=axis(axis_title, automargin=True),
             yaxis=axis(_("% of clients who defaulted"), rangemode="tozero"),
             shapes=[horizontal_line(overall)],
             annotations=annotations,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from credit_dashboard.i18n import format_percent, gettext
 from credit_dashboard.services.labels import display_scale, format_value, is_categorical, is_flag
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
 
@@ -47,6 +48,8 @@ class NumericSummary:
     #: Clients left out (missing value, or pensioners for years employed).
     n_left_out: int
     note: str = ""
+    #: Share of the shown clients beyond the charted range (for :func:`summary_note`).
+    outside_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,20 @@ def summarise_numeric(feature: str, values: pd.Series, target: pd.Series) -> Num
         n_defaulted=group_sizes[1],
         n_left_out=int((~known).sum()),
         note="; ".join(notes),
+        outside_share=outside / shown.size if outside else 0.0,
     )
+
+
+def summary_note(summary: NumericSummary) -> str:
+    """The summary's note in the current language (the summaries are built once, at start-up,
+    so their ``note`` is the English one; charts are drawn per request)."""
+    notes = []
+    if summary.feature == "DAYS_EMPLOYED":
+        notes.append(gettext("pensioners and people not employed are left out"))
+    if summary.outside_share:
+        notes.append(gettext("{share} of clients beyond the range shown").format(
+            share=format_percent(summary.outside_share)))
+    return "; ".join(notes)
 
 
 def _percent(counts: np.ndarray, total: int) -> np.ndarray:

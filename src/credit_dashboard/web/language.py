@@ -99,7 +99,7 @@ def language_switch() -> html.Div:
         else:
             links.append(
                 # A plain link (a full page load): the whole page is drawn again in that language.
-                html.A(name, href=f"{SWITCH_PATH}{code}", className="nav-link text-light px-2",
+                html.A(name, href=f"{SWITCH_PATH}{code}", className="nav-link px-2",
                        lang=code)
             )
     return html.Div(links, className="d-flex align-items-center ms-auto",
