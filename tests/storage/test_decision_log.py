@@ -173,8 +173,9 @@ def test_concurrent_writers_from_several_processes(backend: str) -> None:
     for p in workers:
         p.start()
     for p in workers:
-        p.join(timeout=120)
-    assert all(p.exitcode == 0 for p in workers)
+        # Generous: 160 fully synced writes on a loaded 2-core machine can take minutes.
+        p.join(timeout=300)
+    assert [p.exitcode for p in workers] == [0] * WRITERS  # None: still running at the timeout
     reported = []
     while not errors.empty():
         reported.append(errors.get())
