@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.model.features import ENGINEERED_FEATURES, FeatureEngineer
+from credit_dashboard.model.features import (
+    ENGINEERED_FEATURES,
+    FEATURE_SOURCES,
+    FeatureEngineer,
+)
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, TARGET_COLUMN
 
 
@@ -59,9 +63,45 @@ def test_zero_denominator_and_no_external_score_give_missing_not_inf(history, fi
         assert np.isnan(out[name]), name
 
 
-def test_every_engineered_feature_is_produced_and_described(fitted):
-    assert set(ENGINEERED_FEATURES) <= set(fitted.feature_names_out_)
-    assert all(isinstance(text, str) and text for text in ENGINEERED_FEATURES.values())
+def _perturbed(values: pd.Series) -> pd.Series:
+    """A 0/1 flag flipped, any other number moved (x * 1.5 + 1), a missing value filled with
+    the median: every row gets a new value, so presence counts change too."""
+    is_flag = values.dropna().isin([0, 1]).all()
+    moved = 1 - values if is_flag else values * 1.5 + 1
+    return moved.fillna(values.median())
+
+
+def test_every_engineered_feature_varies_and_responds_to_its_source_columns(history, fitted):
+    rows = history.iloc[:500]
+    base = fitted.transform(rows)
+    checked = []
+    for name, sources in FEATURE_SOURCES.items():
+        column = base[name].to_numpy(dtype=np.float64)
+        assert not np.isinf(column).any(), name
+        assert np.nanstd(column) > 0, f"{name} is constant or empty on 500 generated rows"
+        moved = False
+        for source in sources:
+            changed = rows.copy()
+            changed[source] = _perturbed(rows[source])
+            after = fitted.transform(changed)[name].to_numpy(dtype=np.float64)
+            if not np.allclose(after, column, equal_nan=True):
+                moved = True
+                break
+        assert moved, f"{name} does not change when any of {sources} changes"
+        checked.append(name)
+    # Every engineered feature the model sees was checked, none was skipped.
+    assert sorted(checked) == sorted(ENGINEERED_FEATURES)
+    assert set(checked) <= set(fitted.feature_names_out_)
+
+
+def test_a_feature_ignores_columns_it_is_not_built_from(history, fitted):
+    rows = history.iloc[:200]
+    changed = rows.copy()
+    changed["AMT_INCOME_TOTAL"] = rows["AMT_INCOME_TOTAL"] * 3
+    before, after = fitted.transform(rows), fitted.transform(changed)
+    np.testing.assert_allclose(after["PAYMENT_RATE"], before["PAYMENT_RATE"])  # annuity / credit
+    np.testing.assert_allclose(after["CREDIT_INCOME_RATIO"], before["CREDIT_INCOME_RATIO"] / 3)
+    np.testing.assert_allclose(after["INCOME_PER_PERSON"], before["INCOME_PER_PERSON"] * 3)
 
 
 def test_almost_empty_and_constant_columns_are_dropped_by_rule(history):
