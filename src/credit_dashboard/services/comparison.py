@@ -20,7 +20,7 @@ from pandas.api.types import is_numeric_dtype
 
 from credit_dashboard.i18n import format_percent, gettext
 from credit_dashboard.services.labels import display_scale, format_value, is_categorical, is_flag
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, is_missing
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def to_display(feature: str, values: np.ndarray) -> np.ndarray:
 
 def summarise_category(feature: str, values: pd.Series, target: pd.Series) -> CategorySummary:
     keys = values.astype(object).map(
-        lambda v: MISSING_CATEGORY if _missing(v) else _category_key(feature, v)
+        lambda v: MISSING_CATEGORY if is_missing(v) else _category_key(feature, v)
     )
     grouped = target.groupby(keys.to_numpy()).agg(["mean", "size"]).sort_values(
         "size", ascending=False
@@ -157,10 +157,6 @@ def _median(feature: str, values: pd.Series) -> float:
     if feature == "DAYS_EMPLOYED":
         values = values.where(values != DAYS_EMPLOYED_ANOMALY)
     return float(values.median())
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def summarise(feature: str, values: pd.Series, target: pd.Series) -> Summary:
@@ -262,4 +258,4 @@ def _significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
 
 def client_category(feature: str, value: object) -> str:
     """The category label a client's value falls in (matches :class:`CategorySummary`)."""
-    return MISSING_CATEGORY if _missing(value) else _category_key(feature, value)
+    return MISSING_CATEGORY if is_missing(value) else _category_key(feature, value)

@@ -24,9 +24,8 @@ from credit_dashboard.services.labels import (
     display_scale,
     feature_label,
     format_value,
-    is_missing,
 )
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, is_missing
 
 #: Dates of events written "... years ago" (not ages or durations).
 EVENT_DAYS_COLUMNS = DAYS_COLUMNS - {"DAYS_BIRTH", "DAYS_EMPLOYED"}

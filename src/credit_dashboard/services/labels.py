@@ -17,7 +17,12 @@ from functools import cache
 from credit_dashboard.i18n import N_, current_language, format_number, ngettext
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.model.features import ENGINEERED_FEATURES
-from credit_dashboard.storage.schema import CATEGORY_LEVELS, DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
+from credit_dashboard.storage.schema import (
+    CATEGORY_LEVELS,
+    DAYS_EMPLOYED_ANOMALY,
+    days_to_years,
+    is_missing,
+)
 
 #: Hand-written labels for the columns an advisor meets most (the model's usual top features and the
 #: profile card). Everything else falls back to :func:`_automatic_label`.
@@ -169,18 +174,9 @@ def category_text(value: str) -> str:
     return _(value)
 
 
-def is_missing(value: object) -> bool:
-    """True for None and NaN (pandas gives both for a missing cell)."""
-    if value is None:
-        return True
-    try:
-        return bool(math.isnan(value))  # type: ignore[arg-type]
-    except TypeError:
-        return False
-
-
 def _years(days: float) -> float:
-    return abs(days) / DAYS_PER_YEAR
+    # abs(): a chart axis or a reading in years is never negative, whichever way a count runs.
+    return abs(days_to_years(days))
 
 
 def _plain_number(value: float) -> str:

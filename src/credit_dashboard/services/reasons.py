@@ -29,8 +29,11 @@ from credit_dashboard.model.cost import REFUSE
 from credit_dashboard.services.explain import Contribution
 from credit_dashboard.services.grouped import GroupedContribution, Scored, grouped
 from credit_dashboard.services.groups import EXTERNAL_SCORES
-from credit_dashboard.services.labels import is_missing
-from credit_dashboard.storage.schema import CREDIT_BUREAU_COLUMNS, DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import (
+    CREDIT_BUREAU_COLUMNS,
+    DAYS_EMPLOYED_ANOMALY,
+    is_missing,
+)
 
 #: Reg B's rule of thumb: more than four reasons is not "specific".
 MAX_REASONS = 4

@@ -6,7 +6,7 @@ DataFrame in the Kaggle dtypes or a list of field-level problems, all of them at
 fixes a request in one round trip instead of one error per attempt.
 
 Messages never repeat the offending value in full (a hostile value could be long or carry markup);
-they name the field and the problem.
+they name the field and the problem. The range each field may take is ``plausibility``'s.
 """
 
 from __future__ import annotations
@@ -20,20 +20,15 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services.plausibility import MAX_CLIENT_ID_DIGITS, range_problem
 from credit_dashboard.storage.schema import (
     CATEGORY_LEVELS,
-    DAYS_EMPLOYED_ANOMALY,
-    DAYS_PER_YEAR,
-    HOUSING_COLUMNS,
     ID_COLUMN,
     INTEGER_COLUMNS,
     TARGET_COLUMN,
     TEST_COLUMNS,
     pandas_dtype,
 )
-
-#: Client numbers are Kaggle's SK_ID_CURR: positive, at most 10 digits (fits the int64 and a URL).
-MAX_CLIENT_ID_DIGITS = 10
 
 #: Fields a record must carry. Kaggle stores the int64 columns with no missing value anywhere,
 #: so the model has never seen them empty and an int64 column cannot hold NaN; without the credit
@@ -42,23 +37,6 @@ REQUIRED_FIELDS: frozenset[str] = frozenset(
     (INTEGER_COLUMNS - {ID_COLUMN, TARGET_COLUMN}) | {"AMT_CREDIT", "AMT_INCOME_TOTAL"}
 )
 
-MIN_AGE_YEARS = 18
-MAX_AGE_YEARS = 100
-#: Amounts above this are typing errors, not clients (Kaggle's largest income is about 1.2e8).
-MAX_AMOUNT = 1e9
-#: Counts of enquiries, people or social-circle defaults above this are typing errors.
-MAX_COUNT = 1000
-
-_BINARY_FLAG = re.compile(r"^(FLAG_|REG_|LIVE_)")
-_SHARE_COLUMNS = frozenset(
-    {"EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3", "REGION_POPULATION_RELATIVE"}
-    | {c for c in HOUSING_COLUMNS if c not in CATEGORY_LEVELS}
-)
-_COUNT_COLUMNS = frozenset(
-    {"OBS_30_CNT_SOCIAL_CIRCLE", "DEF_30_CNT_SOCIAL_CIRCLE", "OBS_60_CNT_SOCIAL_CIRCLE",
-     "DEF_60_CNT_SOCIAL_CIRCLE", "CNT_CHILDREN"}
-    | {c for c in TEST_COLUMNS if c.startswith("AMT_REQ_CREDIT_BUREAU_")}
-)
 _ALLOWED_FIELDS = frozenset(TEST_COLUMNS)
 
 
@@ -205,7 +183,7 @@ def _check_value(column: str, value: object) -> str | None:
         return "NaN and Infinity are not values; leave the field out (or null) when it is unknown"
     if column in INTEGER_COLUMNS and not float(value).is_integer():
         return _("expected a whole number")
-    return _check_range(column, float(value))
+    return range_problem(column, float(value))
 
 
 def _check_category(column: str, value: object) -> str | None:
@@ -219,60 +197,6 @@ def _check_category(column: str, value: object) -> str | None:
     return None
 
 
-def _check_range(column: str, value: float) -> str | None:
-    """Plausibility rules: each says what a real application can and cannot contain."""
-    if column == ID_COLUMN:
-        if value < 1 or value >= 10**MAX_CLIENT_ID_DIGITS:
-            return _("a client number is positive with at most {digits} digits").format(
-                digits=MAX_CLIENT_ID_DIGITS)
-        return None
-    if column == "DAYS_BIRTH":
-        age = -value / DAYS_PER_YEAR
-        if not MIN_AGE_YEARS <= age <= MAX_AGE_YEARS:
-            return (
-                _("days since birth counts back from the application (negative); the age it "
-                  "gives must be between {low} and {high} years").format(
-                    low=MIN_AGE_YEARS, high=MAX_AGE_YEARS)
-            )
-        return None
-    if column.startswith("DAYS_"):
-        if column == "DAYS_EMPLOYED" and value == DAYS_EMPLOYED_ANOMALY:
-            return None  # Kaggle's code for "not employed"
-        if value > 0:
-            extra = ""
-            if column == "DAYS_EMPLOYED":
-                extra = _(" (or {code} for not employed)").format(code=DAYS_EMPLOYED_ANOMALY)
-            return _("days count back from the application: expected zero or negative") + extra
-        if value < -MAX_AGE_YEARS * DAYS_PER_YEAR:
-            return _("more than {years} years back").format(years=MAX_AGE_YEARS)
-        return None
-    if column in _COUNT_COLUMNS:
-        return _between(value, 0, MAX_COUNT, _("a count"))
-    if column.startswith("AMT_"):
-        if column == "AMT_CREDIT" and value == 0:
-            return _("a credit amount must be positive")
-        return _between(value, 0, MAX_AMOUNT, _("an amount"))
-    if column in _SHARE_COLUMNS:
-        return _between(value, 0, 1, _("a normalised score or share"))
-    if _BINARY_FLAG.match(column):
-        return None if value in (0, 1) else _("a flag is 0 or 1")
-    if column.startswith("REGION_RATING_CLIENT"):
-        return None if value in (1, 2, 3) else _("a region rating is 1, 2 or 3")
-    if column == "HOUR_APPR_PROCESS_START":
-        return _between(value, 0, 23, _("an hour of the day"))
-    if column == "CNT_FAM_MEMBERS":
-        return _between(value, 1, MAX_COUNT, _("a family size (the client included)"))
-    if column == "OWN_CAR_AGE":
-        return _between(value, 0, MAX_AGE_YEARS, _("a car age in years"))
-    return None
-
-
-def _between(value: float, low: float, high: float, what: str) -> str | None:
-    if value < low:
-        return _("{what} cannot be below {low}").format(what=what, low=f"{low:g}")
-    if value > high:
-        return _("{what} cannot be above {high}").format(what=what, high=f"{high:g}")
-    return None
 
 
 def _json_kind(value: object) -> str:

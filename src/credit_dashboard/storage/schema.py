@@ -3,365 +3,50 @@
 Column names, order, dtypes and category levels of ``application_train.csv`` (122 columns) and
 ``application_test.csv`` (121 columns, no ``TARGET``), exactly as Kaggle ships them. The generator
 writes this schema, the loader validates against it and the model card records it, so a file that
-drifts from it is caught at the door instead of deep inside a pipeline.
+drifts from it is caught at the door instead of deep inside a pipeline. The literal tables are in
+:mod:`.kaggle_columns`; import them from here, with the column sets derived from them and Kaggle's
+conventions every layer needs: what a missing cell is, and how its ``DAYS_*`` counts become years.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeVar
+
+import pandas as pd
+
+from credit_dashboard.storage.kaggle_columns import (
+    CATEGORY_LEVELS,
+    INTEGER_COLUMNS,
+    TRAIN_COLUMNS,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "CATEGORICAL_COLUMNS",
+    "CATEGORY_LEVELS",
+    "CREDIT_BUREAU_COLUMNS",
+    "DAYS_EMPLOYED_ANOMALY",
+    "DAYS_PER_YEAR",
+    "HOUSING_COLUMNS",
+    "ID_COLUMN",
+    "INTEGER_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "TARGET_COLUMN",
+    "TEST_COLUMNS",
+    "TRAIN_COLUMNS",
+    "days_to_years",
+    "is_missing",
+    "pandas_dtype",
+    "years_to_days",
+]
+
 ID_COLUMN = "SK_ID_CURR"
 TARGET_COLUMN = "TARGET"
 
-#: Every column of ``application_train.csv``, in Kaggle's order.
-TRAIN_COLUMNS: tuple[str, ...] = (
-    'SK_ID_CURR',
-    'TARGET',
-    'NAME_CONTRACT_TYPE',
-    'CODE_GENDER',
-    'FLAG_OWN_CAR',
-    'FLAG_OWN_REALTY',
-    'CNT_CHILDREN',
-    'AMT_INCOME_TOTAL',
-    'AMT_CREDIT',
-    'AMT_ANNUITY',
-    'AMT_GOODS_PRICE',
-    'NAME_TYPE_SUITE',
-    'NAME_INCOME_TYPE',
-    'NAME_EDUCATION_TYPE',
-    'NAME_FAMILY_STATUS',
-    'NAME_HOUSING_TYPE',
-    'REGION_POPULATION_RELATIVE',
-    'DAYS_BIRTH',
-    'DAYS_EMPLOYED',
-    'DAYS_REGISTRATION',
-    'DAYS_ID_PUBLISH',
-    'OWN_CAR_AGE',
-    'FLAG_MOBIL',
-    'FLAG_EMP_PHONE',
-    'FLAG_WORK_PHONE',
-    'FLAG_CONT_MOBILE',
-    'FLAG_PHONE',
-    'FLAG_EMAIL',
-    'OCCUPATION_TYPE',
-    'CNT_FAM_MEMBERS',
-    'REGION_RATING_CLIENT',
-    'REGION_RATING_CLIENT_W_CITY',
-    'WEEKDAY_APPR_PROCESS_START',
-    'HOUR_APPR_PROCESS_START',
-    'REG_REGION_NOT_LIVE_REGION',
-    'REG_REGION_NOT_WORK_REGION',
-    'LIVE_REGION_NOT_WORK_REGION',
-    'REG_CITY_NOT_LIVE_CITY',
-    'REG_CITY_NOT_WORK_CITY',
-    'LIVE_CITY_NOT_WORK_CITY',
-    'ORGANIZATION_TYPE',
-    'EXT_SOURCE_1',
-    'EXT_SOURCE_2',
-    'EXT_SOURCE_3',
-    'APARTMENTS_AVG',
-    'BASEMENTAREA_AVG',
-    'YEARS_BEGINEXPLUATATION_AVG',
-    'YEARS_BUILD_AVG',
-    'COMMONAREA_AVG',
-    'ELEVATORS_AVG',
-    'ENTRANCES_AVG',
-    'FLOORSMAX_AVG',
-    'FLOORSMIN_AVG',
-    'LANDAREA_AVG',
-    'LIVINGAPARTMENTS_AVG',
-    'LIVINGAREA_AVG',
-    'NONLIVINGAPARTMENTS_AVG',
-    'NONLIVINGAREA_AVG',
-    'APARTMENTS_MODE',
-    'BASEMENTAREA_MODE',
-    'YEARS_BEGINEXPLUATATION_MODE',
-    'YEARS_BUILD_MODE',
-    'COMMONAREA_MODE',
-    'ELEVATORS_MODE',
-    'ENTRANCES_MODE',
-    'FLOORSMAX_MODE',
-    'FLOORSMIN_MODE',
-    'LANDAREA_MODE',
-    'LIVINGAPARTMENTS_MODE',
-    'LIVINGAREA_MODE',
-    'NONLIVINGAPARTMENTS_MODE',
-    'NONLIVINGAREA_MODE',
-    'APARTMENTS_MEDI',
-    'BASEMENTAREA_MEDI',
-    'YEARS_BEGINEXPLUATATION_MEDI',
-    'YEARS_BUILD_MEDI',
-    'COMMONAREA_MEDI',
-    'ELEVATORS_MEDI',
-    'ENTRANCES_MEDI',
-    'FLOORSMAX_MEDI',
-    'FLOORSMIN_MEDI',
-    'LANDAREA_MEDI',
-    'LIVINGAPARTMENTS_MEDI',
-    'LIVINGAREA_MEDI',
-    'NONLIVINGAPARTMENTS_MEDI',
-    'NONLIVINGAREA_MEDI',
-    'FONDKAPREMONT_MODE',
-    'HOUSETYPE_MODE',
-    'TOTALAREA_MODE',
-    'WALLSMATERIAL_MODE',
-    'EMERGENCYSTATE_MODE',
-    'OBS_30_CNT_SOCIAL_CIRCLE',
-    'DEF_30_CNT_SOCIAL_CIRCLE',
-    'OBS_60_CNT_SOCIAL_CIRCLE',
-    'DEF_60_CNT_SOCIAL_CIRCLE',
-    'DAYS_LAST_PHONE_CHANGE',
-    'FLAG_DOCUMENT_2',
-    'FLAG_DOCUMENT_3',
-    'FLAG_DOCUMENT_4',
-    'FLAG_DOCUMENT_5',
-    'FLAG_DOCUMENT_6',
-    'FLAG_DOCUMENT_7',
-    'FLAG_DOCUMENT_8',
-    'FLAG_DOCUMENT_9',
-    'FLAG_DOCUMENT_10',
-    'FLAG_DOCUMENT_11',
-    'FLAG_DOCUMENT_12',
-    'FLAG_DOCUMENT_13',
-    'FLAG_DOCUMENT_14',
-    'FLAG_DOCUMENT_15',
-    'FLAG_DOCUMENT_16',
-    'FLAG_DOCUMENT_17',
-    'FLAG_DOCUMENT_18',
-    'FLAG_DOCUMENT_19',
-    'FLAG_DOCUMENT_20',
-    'FLAG_DOCUMENT_21',
-    'AMT_REQ_CREDIT_BUREAU_HOUR',
-    'AMT_REQ_CREDIT_BUREAU_DAY',
-    'AMT_REQ_CREDIT_BUREAU_WEEK',
-    'AMT_REQ_CREDIT_BUREAU_MON',
-    'AMT_REQ_CREDIT_BUREAU_QRT',
-    'AMT_REQ_CREDIT_BUREAU_YEAR',
-)
-
 #: ``application_test.csv`` is the same table without ``TARGET``.
 TEST_COLUMNS: tuple[str, ...] = tuple(c for c in TRAIN_COLUMNS if c != TARGET_COLUMN)
-
-#: Columns Kaggle stores as int64 (integer-valued with no missing value anywhere).
-INTEGER_COLUMNS: frozenset[str] = frozenset(
-    {
-        'SK_ID_CURR',
-        'TARGET',
-        'CNT_CHILDREN',
-        'DAYS_BIRTH',
-        'DAYS_EMPLOYED',
-        'DAYS_ID_PUBLISH',
-        'FLAG_MOBIL',
-        'FLAG_EMP_PHONE',
-        'FLAG_WORK_PHONE',
-        'FLAG_CONT_MOBILE',
-        'FLAG_PHONE',
-        'FLAG_EMAIL',
-        'REGION_RATING_CLIENT',
-        'REGION_RATING_CLIENT_W_CITY',
-        'HOUR_APPR_PROCESS_START',
-        'REG_REGION_NOT_LIVE_REGION',
-        'REG_REGION_NOT_WORK_REGION',
-        'LIVE_REGION_NOT_WORK_REGION',
-        'REG_CITY_NOT_LIVE_CITY',
-        'REG_CITY_NOT_WORK_CITY',
-        'LIVE_CITY_NOT_WORK_CITY',
-        'FLAG_DOCUMENT_2',
-        'FLAG_DOCUMENT_3',
-        'FLAG_DOCUMENT_4',
-        'FLAG_DOCUMENT_5',
-        'FLAG_DOCUMENT_6',
-        'FLAG_DOCUMENT_7',
-        'FLAG_DOCUMENT_8',
-        'FLAG_DOCUMENT_9',
-        'FLAG_DOCUMENT_10',
-        'FLAG_DOCUMENT_11',
-        'FLAG_DOCUMENT_12',
-        'FLAG_DOCUMENT_13',
-        'FLAG_DOCUMENT_14',
-        'FLAG_DOCUMENT_15',
-        'FLAG_DOCUMENT_16',
-        'FLAG_DOCUMENT_17',
-        'FLAG_DOCUMENT_18',
-        'FLAG_DOCUMENT_19',
-        'FLAG_DOCUMENT_20',
-        'FLAG_DOCUMENT_21',
-    }
-)
-
-#: Categorical (text) columns and their levels, most frequent first (Kaggle's full level sets).
-CATEGORY_LEVELS: dict[str, tuple[str, ...]] = {
-    'NAME_CONTRACT_TYPE': (
-        'Cash loans',
-        'Revolving loans',
-    ),
-    'CODE_GENDER': (
-        'F',
-        'M',
-        'XNA',
-    ),
-    'FLAG_OWN_CAR': (
-        'N',
-        'Y',
-    ),
-    'FLAG_OWN_REALTY': (
-        'Y',
-        'N',
-    ),
-    'NAME_TYPE_SUITE': (
-        'Unaccompanied',
-        'Family',
-        'Spouse, partner',
-        'Children',
-        'Other_B',
-        'Other_A',
-        'Group of people',
-    ),
-    'NAME_INCOME_TYPE': (
-        'Working',
-        'Commercial associate',
-        'Pensioner',
-        'State servant',
-        'Unemployed',
-        'Maternity leave',
-        'Student',
-        'Businessman',
-    ),
-    'NAME_EDUCATION_TYPE': (
-        'Secondary / secondary special',
-        'Higher education',
-        'Incomplete higher',
-        'Lower secondary',
-        'Academic degree',
-    ),
-    'NAME_FAMILY_STATUS': (
-        'Married',
-        'Single / not married',
-        'Civil marriage',
-        'Separated',
-        'Widow',
-        'Unknown',
-    ),
-    'NAME_HOUSING_TYPE': (
-        'House / apartment',
-        'With parents',
-        'Municipal apartment',
-        'Rented apartment',
-        'Office apartment',
-        'Co-op apartment',
-    ),
-    'OCCUPATION_TYPE': (
-        'Laborers',
-        'Sales staff',
-        'Core staff',
-        'Managers',
-        'Drivers',
-        'High skill tech staff',
-        'Accountants',
-        'Medicine staff',
-        'Security staff',
-        'Cooking staff',
-        'Cleaning staff',
-        'Private service staff',
-        'Low-skill Laborers',
-        'Secretaries',
-        'Waiters/barmen staff',
-        'IT staff',
-        'Realty agents',
-        'HR staff',
-    ),
-    'WEEKDAY_APPR_PROCESS_START': (
-        'TUESDAY',
-        'WEDNESDAY',
-        'THURSDAY',
-        'FRIDAY',
-        'MONDAY',
-        'SATURDAY',
-        'SUNDAY',
-    ),
-    'ORGANIZATION_TYPE': (
-        'Business Entity Type 3',
-        'XNA',
-        'Self-employed',
-        'Other',
-        'Medicine',
-        'Government',
-        'Business Entity Type 2',
-        'School',
-        'Trade: type 7',
-        'Kindergarten',
-        'Construction',
-        'Business Entity Type 1',
-        'Transport: type 4',
-        'Trade: type 3',
-        'Industry: type 3',
-        'Industry: type 9',
-        'Housing',
-        'Security',
-        'Industry: type 11',
-        'Military',
-        'Bank',
-        'Agriculture',
-        'Transport: type 2',
-        'Police',
-        'Postal',
-        'Services',
-        'Security Ministries',
-        'Trade: type 2',
-        'University',
-        'Restaurant',
-        'Advertising',
-        'Cleaning',
-        'Culture',
-        'Electricity',
-        'Emergency',
-        'Hotel',
-        'Industry: type 1',
-        'Industry: type 10',
-        'Industry: type 12',
-        'Industry: type 13',
-        'Industry: type 2',
-        'Industry: type 4',
-        'Industry: type 5',
-        'Industry: type 6',
-        'Industry: type 7',
-        'Industry: type 8',
-        'Insurance',
-        'Legal Services',
-        'Mobile',
-        'Realtor',
-        'Religion',
-        'Telecom',
-        'Trade: type 1',
-        'Trade: type 4',
-        'Trade: type 5',
-        'Trade: type 6',
-        'Transport: type 1',
-        'Transport: type 3',
-    ),
-    'FONDKAPREMONT_MODE': (
-        'reg oper account',
-        'reg oper spec account',
-        'org spec account',
-        'not specified',
-    ),
-    'HOUSETYPE_MODE': (
-        'block of flats',
-        'specific housing',
-        'terraced house',
-    ),
-    'WALLSMATERIAL_MODE': (
-        'Panel',
-        'Stone, brick',
-        'Block',
-        'Wooden',
-        'Mixed',
-        'Others',
-        'Monolithic',
-    ),
-    'EMERGENCYSTATE_MODE': (
-        'No',
-        'Yes',
-    ),
-}
 
 CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(CATEGORY_LEVELS)
 
@@ -369,12 +54,6 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(CATEGORY_LEVELS)
 NUMERIC_COLUMNS: tuple[str, ...] = tuple(
     c for c in TRAIN_COLUMNS if c not in CATEGORY_LEVELS and c != TARGET_COLUMN
 )
-
-#: Kaggle's placeholder for "not employed" (pensioners, unemployed): about 1000 years.
-DAYS_EMPLOYED_ANOMALY = 365243
-
-#: ``DAYS_*`` columns count days before the application; this turns them into years.
-DAYS_PER_YEAR = 365.25
 
 #: The 47 building/housing columns (``*_AVG``, ``*_MODE``, ``*_MEDI`` and friends), missing
 #: together: the contiguous run from APARTMENTS_AVG to EMERGENCYSTATE_MODE in Kaggle's order.
@@ -394,3 +73,33 @@ def pandas_dtype(column: str) -> str:
         return "object"
     return "int64" if column in INTEGER_COLUMNS else "float64"
 
+
+def is_missing(value: object) -> bool:
+    """True for a missing cell: ``None``, NaN, ``pd.NA`` or ``NaT``, as pandas yields them
+    depending on the column's dtype; False for every present value, text included."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+#: Kaggle's placeholder for "not employed" (pensioners, unemployed): about 1000 years.
+DAYS_EMPLOYED_ANOMALY = 365243
+
+#: ``DAYS_*`` columns count days before the application; this turns them into years.
+DAYS_PER_YEAR = 365.25
+
+_Days = TypeVar("_Days", float, "np.ndarray", "pd.Series")
+
+
+def days_to_years(days: _Days) -> _Days:
+    """Years before the application for a ``DAYS_*`` count (Kaggle's days are negative).
+
+    A number, a numpy array or a pandas Series go through the same arithmetic, so a client's age
+    on the page, a chart's axis and a 300,000-row table agree to the last digit. The
+    ``DAYS_EMPLOYED`` placeholder (:data:`DAYS_EMPLOYED_ANOMALY`) is the caller's to handle: it
+    means "not employed", not a thousand years in the future.
+    """
+    return -days / DAYS_PER_YEAR
+
+
+def years_to_days(years: float) -> int:
+    """The whole number of days Kaggle stores for ``years`` before the application (negative)."""
+    return -int(round(years * DAYS_PER_YEAR))

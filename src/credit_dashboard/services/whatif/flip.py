@@ -13,8 +13,9 @@ from credit_dashboard.model.cost import REFUSE, is_refused
 from credit_dashboard.services.whatif.inputs import SEARCHABLE_INPUTS
 from credit_dashboard.services.whatif.rescoring import RiskModel, score_row
 from credit_dashboard.services.whatif.rules import MIN_WORKING_AGE, apply_edits
-from credit_dashboard.services.whatif.units import DAYS_PER_YEAR, _missing, display_value
+from credit_dashboard.services.whatif.units import display_value
 from credit_dashboard.storage.decisions import model_decision
+from credit_dashboard.storage.schema import days_to_years, is_missing
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _rounded_away(value: float, start: float, step: float) -> float:
 
 def _annuity_ratio(row: pd.DataFrame) -> float | None:
     annuity, credit = row["AMT_ANNUITY"].iloc[0], row["AMT_CREDIT"].iloc[0]
-    if _missing(annuity) or _missing(credit) or float(credit) <= 0:
+    if is_missing(annuity) or is_missing(credit) or float(credit) <= 0:
         return None
     return float(annuity) / float(credit)
 
@@ -150,7 +151,7 @@ def _search_range(
     row: pd.DataFrame, column: str, current: float | None, low: float | None, high: float | None
 ) -> tuple[float, float]:
     if column == "DAYS_EMPLOYED":
-        age = -float(row["DAYS_BIRTH"].iloc[0]) / DAYS_PER_YEAR
+        age = days_to_years(float(row["DAYS_BIRTH"].iloc[0]))
         default_lo, default_hi = 0.0, max(age - MIN_WORKING_AGE, 0.0)
     else:
         anchor = float(current) if current is not None else float(row["AMT_CREDIT"].iloc[0])

@@ -17,12 +17,17 @@ import pandas as pd
 
 from credit_dashboard.i18n import N_, format_number
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services.plausibility import MAX_AMOUNT
 from credit_dashboard.services.whatif.inputs import EDITABLE_INPUTS, EditableInput
-from credit_dashboard.services.whatif.units import DAYS_PER_YEAR, _missing, display_value
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, pandas_dtype
+from credit_dashboard.services.whatif.units import display_value
+from credit_dashboard.storage.schema import (
+    DAYS_EMPLOYED_ANOMALY,
+    days_to_years,
+    is_missing,
+    pandas_dtype,
+    years_to_days,
+)
 
-#: Amounts above this are typing errors, not clients (Kaggle's largest income is about 1.2e8).
-MAX_AMOUNT = 1e9
 #: Nobody works before this age, so years employed cannot exceed age minus this.
 MIN_WORKING_AGE = 14
 #: The goods bought may cost at most this multiple of the credit (the rest is a down payment).
@@ -116,14 +121,14 @@ def _to_raw(spec: EditableInput, typed: object, original: pd.DataFrame) -> objec
     # Years employed: at least zero, and not before the working age.
     if number < 0:
         raise ValueError(_("cannot be negative (leave empty for not employed)"))
-    age = -float(original["DAYS_BIRTH"].iloc[0]) / DAYS_PER_YEAR
+    age = days_to_years(float(original["DAYS_BIRTH"].iloc[0]))
     most = max(age - MIN_WORKING_AGE, 0.0)
     if number > most:
         raise ValueError(
             _("cannot exceed {most} years (age {age} minus {minimum})").format(
                 most=format_number(most, 1), age=format_number(age), minimum=MIN_WORKING_AGE)
         )
-    return -int(round(number * DAYS_PER_YEAR))
+    return years_to_days(number)
 
 
 #: Rules between two fields: (fields, holds(first, second), message about the two values).
@@ -154,7 +159,7 @@ def _cross_field_problems(row: pd.DataFrame, changed: set[str]) -> dict[str, str
         if not changed & set(pair):
             continue
         first, second = values.get(pair[0]), values.get(pair[1])
-        if _missing(first) or _missing(second) or holds(float(first), float(second)):
+        if is_missing(first) or is_missing(second) or holds(float(first), float(second)):
             continue
         column = pair[0] if pair[0] in changed else pair[1]
         problems.setdefault(
@@ -205,13 +210,13 @@ def _as_shown(typed: object, shown: object) -> bool:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or _missing(value)
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def _same(a: object, b: object) -> bool:
-    if _missing(a) and _missing(b):
+    if is_missing(a) and is_missing(b):
         return True
-    if _missing(a) or _missing(b):
+    if is_missing(a) or is_missing(b):
         return False
     if isinstance(a, str) or isinstance(b, str):
         return a == b

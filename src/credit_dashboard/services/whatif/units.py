@@ -12,18 +12,18 @@ from typing import Any
 import pandas as pd
 
 from credit_dashboard.services.whatif.inputs import EDITABLE_INPUTS
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, days_to_years, is_missing
 
 
 def display_value(row: pd.DataFrame, column: str) -> float | int | str | None:
     """The client's value of an editable input, as the advisor types it (None when missing)."""
     spec = EDITABLE_INPUTS[column]
     value = row[column].iloc[0]
-    if _missing(value):
+    if is_missing(value):
         return None
     if spec.kind == "years_employed":
         days = float(value)
-        return None if days == DAYS_EMPLOYED_ANOMALY else round(-days / DAYS_PER_YEAR, 1)
+        return None if days == DAYS_EMPLOYED_ANOMALY else round(days_to_years(days), 1)
     if spec.kind == "count":
         return int(value)
     if spec.kind == "amount":
@@ -34,11 +34,3 @@ def display_value(row: pd.DataFrame, column: str) -> float | int | str | None:
 def display_values(row: pd.DataFrame, columns: Iterable[str]) -> dict[str, Any]:
     return {c: display_value(row, c) for c in columns}
 
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False

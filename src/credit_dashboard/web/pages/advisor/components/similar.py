@@ -14,8 +14,9 @@ from dash import Dash, Input, Output, html
 from credit_dashboard.i18n import format_number, format_percent
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
-from credit_dashboard.services.labels import format_value, is_missing
+from credit_dashboard.services.labels import format_value
 from credit_dashboard.services.neighbours import SimilarClients
+from credit_dashboard.storage.schema import is_missing
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, applicant_row
 from credit_dashboard.web.pages.tables import scrolling_table
 
