@@ -91,14 +91,17 @@ def test_whatif_on_the_real_model_moves_the_score_the_model_way(services, client
 
 def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
     from credit_dashboard.services.whatif import SEARCHABLE_INPUTS, apply_edits, threshold_crossing
+    from credit_dashboard.web.pages.advisor.components.whatif_views import crossing_view
 
     model = services.scoring.model
     applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).head(300)
     p = model.default_probability(applicants)
-    # Clients near the threshold, on both sides: some input should flip their decision.
-    near = applicants[abs(p - model.decision_threshold) < 0.3 * model.decision_threshold]
+    gap = np.abs(p - model.decision_threshold)
+    # The clients nearest the threshold, on both sides: some input should flip their decision.
+    near = applicants.iloc[np.argsort(gap)[:4]]
+    assert (gap[np.argsort(gap)[:4]] < 0.3 * model.decision_threshold).all()
     found = 0
-    for position in range(min(len(near), 4)):
+    for position in range(len(near)):
         row = near.iloc[[position]]
         for column in SEARCHABLE_INPUTS:
             crossing = threshold_crossing(model, row, column)
@@ -111,7 +114,30 @@ def test_flip_search_on_the_real_model(services, small_data_dir: Path) -> None:
             refused = model.default_probability(check.row)[0] >= model.decision_threshold
             assert crossing.decision == ("refuse" if refused else "grant"), (column, crossing)
             assert crossing.decision != crossing.original_decision, (column, crossing)
-    assert len(near) == 0 or found > 0, "no input flips any client near the threshold"
+            assert "the decision becomes" in _text(crossing_view(crossing))
+    assert found > 0, "no input flips any of the four clients nearest the threshold"
+
+
+def test_flip_search_says_when_the_decision_stays(services, small_data_dir: Path) -> None:
+    from credit_dashboard.services.whatif import threshold_crossing
+    from credit_dashboard.web.pages.advisor.components.whatif_views import crossing_view
+
+    model = services.scoring.model
+    applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).head(300)
+    # The client farthest from the threshold, searched within 1 % of the credit asked for.
+    safest = applicants.iloc[[int(np.argmin(model.default_probability(applicants)))]]
+    credit = float(safest["AMT_CREDIT"].iloc[0])
+    crossing = threshold_crossing(model, safest, "AMT_CREDIT", low=0.99 * credit,
+                                  high=1.01 * credit)
+    assert not crossing.found and crossing.edits() == {}
+    assert "the decision stays grant" in _text(crossing_view(crossing))
+
+
+def _text(component) -> str:
+    children = getattr(component, "children", component)
+    if isinstance(children, (list, tuple)):
+        return " ".join(_text(c) for c in children)
+    return str(children)
 
 
 def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,50 @@ def guarded_app(small_data_dir: Path, small_artifacts_dir: Path, auth_env: Path,
     return create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
 
 
+@contextmanager
+def logins_on(config: Path) -> Iterator[None]:
+    """The environment of a production start with logins on, its files in ``config`` (the
+    caller writes ``config / "users.json"``), none of the developer's own settings."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREDIT_USERS_FILE", str(config / "users.json"))
+        patch.setenv("CREDIT_DECISIONS_DB", str(config / "decisions.sqlite3"))
+        patch.setenv("CREDIT_RATELIMIT_DB", str(config / "ratelimits.sqlite3"))
+        patch.setenv("CREDIT_HOST", "127.0.0.1")
+        for name in ENV_OFF:
+            patch.delenv(name, raising=False)
+        yield
+
+
+#: One account per role, each called after its role (``write_users`` gives it that role).
+ROLES = ("advisor", "analyst", "admin")
+#: One API key per role, for the suites that call the API as each role.
+ROLE_KEYS = {role: f"cd_{role}-key-0000000000000000000000000000000000" for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def roles_app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
+    """The production app behind its logins, one account and one API key per role, built once
+    per test module with its own users file, decisions log and rate limits."""
+    from credit_dashboard.web.app import create_app
+
+    config = tmp_path_factory.mktemp("roles")
+    write_users(config / "users.json", {role: PASSWORD for role in ROLES}, ROLE_KEYS)
+    with logins_on(config):
+        yield create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
+    # The env is restored, but the app keeps what it read at start-up (as a server does).
+
+
+@pytest.fixture(scope="module")
+def role_clients(roles_app) -> dict[str, FlaskClient]:
+    """One signed-in browser per role, by role name."""
+    signed_in = {}
+    for role in ROLES:
+        client = roles_app.server.test_client()
+        assert sign_in(client, role, PASSWORD).status_code == 302
+        signed_in[role] = client
+    return signed_in
+
+
 def form_token(client: FlaskClient, page: str = "/login") -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).get_data(as_text=True))
     assert match, f"no CSRF token on {page}"
@@ -93,6 +139,12 @@ def sign_in(client: FlaskClient, username: str, password: str, next_path: str = 
 def dash_body(output: str, values: dict[str, object], changed: str, deps: list[dict]) -> dict:
     """A ``/_dash-update-component`` body for the callback whose outputs start with ``output``."""
     dep = next(d for d in deps if d["output"].strip(".").startswith(output))
+    return callback_body(dep, values, changed)
+
+
+def callback_body(dep: dict, values: dict[str, object], changed: str) -> dict:
+    """A ``/_dash-update-component`` body for the callback ``dep`` (one entry of
+    ``/_dash-dependencies``), its inputs and states filled from ``values`` ("id.property")."""
     parts = dep["output"].strip(".").split("...")
     outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
 

@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from credit_dashboard.config import Settings
 from credit_dashboard.web.auth import roles
 from credit_dashboard.web.auth.guard import PUBLIC_PATHS, PUBLIC_PREFIXES
 
-from .conftest import ENV_OFF, PASSWORD, dash_body, sign_in, write_users
+from .conftest import PASSWORD, ROLE_KEYS, ROLES, dash_body, sign_in, write_users
 
-ROLES = ("advisor", "analyst", "admin")
-KEYS = {role: f"cd_{role}-key-0000000000000000000000000000000000" for role in ROLES}
 #: Values for the variable parts of URL rules (anything else gets "x").
 SAMPLES = {"client_text": "{id}", "filename": "app.css", "code": "en", "package_name": "dash",
            "fingerprinted_path": "dash.v4.js", "batch_id": "x", "_rest": "nothing-here"}
@@ -29,36 +26,8 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture(scope="module")
-def app(small_data_dir: Path, small_artifacts_dir: Path, tmp_path_factory):
-    from credit_dashboard.web.app import create_app
-
-    config = tmp_path_factory.mktemp("roles")
-    users_file = config / "users.json"
-    write_users(users_file, {role: PASSWORD for role in ROLES}, KEYS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CREDIT_USERS_FILE", str(users_file))
-        patch.setenv("CREDIT_DECISIONS_DB", str(config / "decisions.sqlite3"))
-        patch.setenv("CREDIT_RATELIMIT_DB", str(config / "ratelimits.sqlite3"))
-        patch.setenv("CREDIT_HOST", "127.0.0.1")
-        for name in ENV_OFF:
-            patch.delenv(name, raising=False)
-        yield create_app(Settings(data_dir=small_data_dir, artifacts_dir=small_artifacts_dir))
-
-
-@pytest.fixture(scope="module")
-def known_id(app) -> str:
-    return app.server.config["CREDIT_SERVICES"].scoring.search_ids("1", 1)[0]
-
-
-@pytest.fixture(scope="module")
-def clients(app):
-    """One signed-in browser per role."""
-    signed_in = {}
-    for role in ROLES:
-        client = app.server.test_client()
-        assert sign_in(client, role, PASSWORD).status_code == 302
-        signed_in[role] = client
-    return signed_in
+def known_id(roles_app) -> str:
+    return roles_app.server.config["CREDIT_SERVICES"].scoring.search_ids("1", 1)[0]
 
 
 def concrete(rule: str, known_id: str) -> str:
@@ -73,19 +42,19 @@ def expect_allowed(access, role: str) -> bool:
 # ------------------------------------------------------------------------- the table is complete
 
 
-def test_every_route_page_and_callback_is_in_the_roles_table(app) -> None:
+def test_every_route_page_and_callback_is_in_the_roles_table(roles_app) -> None:
     from credit_dashboard.web.app import PAGES
 
     missing = [
         f"{method} {rule.rule}"
-        for rule in app.server.url_map.iter_rules()
+        for rule in roles_app.server.url_map.iter_rules()
         for method in sorted(rule.methods - IGNORED_METHODS)
         if roles.route_access(rule.rule, method) is None
     ]
     assert not missing, f"add these routes to ROUTES in web/auth/roles.py: {missing}"
     pages = [path for path, _ in PAGES if path not in roles.PAGES]
     assert not pages, f"add these pages to PAGES in web/auth/roles.py: {pages}"
-    ids = roles.unknown_callback_ids(app.callback_map)
+    ids = roles.unknown_callback_ids(roles_app.callback_map)
     assert not ids, f"add these callback ids to CALLBACKS in web/auth/roles.py: {ids}"
     public = {rule for rule, access in roles.ROUTES.items() if access == roles.PUBLIC}
     # What the guard lets through unsigned is what is public (the language switch by its prefix).
@@ -110,11 +79,11 @@ def test_a_route_missing_from_the_table_is_for_admins_only(auth_env: Path) -> No
 # ------------------------------------------------------------------ every route x every role
 
 
-def test_every_route_for_every_role(app, clients, known_id) -> None:
+def test_every_route_for_every_role(roles_app, role_clients, known_id) -> None:
     from credit_dashboard.web.app import PAGES
 
     checked = set()
-    for rule in app.server.url_map.iter_rules():
+    for rule in roles_app.server.url_map.iter_rules():
         for method in sorted(rule.methods - IGNORED_METHODS):
             access = roles.route_access(rule.rule, method)
             if access == roles.BY_CALLBACK:
@@ -125,34 +94,34 @@ def test_every_route_for_every_role(app, clients, known_id) -> None:
                 else [(concrete(rule.rule, known_id), access)]
             )
             for path, wanted in targets:
-                for role, client in clients.items():
+                for role, client in role_clients.items():
                     response = client.open(path, method=method)
                     refused = response.status_code == 403
                     assert refused != expect_allowed(wanted, role), (role, method, path)
                     assert response.status_code != 401, (role, method, path)
                     if path.startswith("/api/") and path != "/api/health":
-                        keyed = app.server.test_client().open(
-                            path, method=method, headers={"X-API-Key": KEYS[role]}
+                        keyed = roles_app.server.test_client().open(
+                            path, method=method, headers={"X-API-Key": ROLE_KEYS[role]}
                         )
                         assert (keyed.status_code == 403) != expect_allowed(wanted, role)
                     checked.add(rule.rule)
-    every = {r.rule for r in app.server.url_map.iter_rules()} - {"/_dash-update-component"}
+    every = {r.rule for r in roles_app.server.url_map.iter_rules()} - {"/_dash-update-component"}
     assert checked == every  # the walk covered every registered route
 
 
-def test_every_callback_for_every_role(app, clients) -> None:
-    deps = clients["admin"].get("/_dash-dependencies").get_json()
-    assert len(deps) == len(app.callback_map) >= 10
+def test_every_callback_for_every_role(roles_app, role_clients) -> None:
+    deps = role_clients["admin"].get("/_dash-dependencies").get_json()
+    assert len(deps) == len(roles_app.callback_map) >= 10
     walked = 0
     for dep in deps:
-        names = roles.callback_ids(dep["output"], app.callback_map[dep["output"]])
+        names = roles.callback_ids(dep["output"], roles_app.callback_map[dep["output"]])
         changed = f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"
         body = dash_body(dep["output"].strip("."), {}, changed, deps)
         pages = list(roles.PAGES) if "page-content" in names else [None]
         for page in pages:
             if page is not None:
                 body["inputs"] = [{"id": "url", "property": "pathname", "value": page}]
-            for role, client in clients.items():
+            for role, client in role_clients.items():
                 allowed = all(
                     expect_allowed(
                         roles.page_access(page) if roles.id_access(n) == roles.BY_PAGE
@@ -179,8 +148,8 @@ def test_every_callback_for_every_role(app, clients) -> None:
         ("/advisor-tools/decisions.csv", {"analyst", "admin"}),
     ],
 )
-def test_pages_reports_and_the_decision_export_by_role(clients, path, allowed) -> None:
-    for role, client in clients.items():
+def test_pages_reports_and_the_decision_export_by_role(role_clients, path, allowed) -> None:
+    for role, client in role_clients.items():
         response = client.get(path)
         if role in allowed:
             assert response.status_code in (200, 404), (role, path)  # 404: no drift report
@@ -190,14 +159,14 @@ def test_pages_reports_and_the_decision_export_by_role(clients, path, allowed) -
             assert "Not allowed" in response.get_data(as_text=True)
 
 
-def test_the_refusal_notice_is_for_advisors_and_admins(app, clients) -> None:
-    scoring = app.server.config["CREDIT_SERVICES"].scoring
+def test_the_refusal_notice_is_for_advisors_and_admins(roles_app, role_clients) -> None:
+    scoring = roles_app.server.config["CREDIT_SERVICES"].scoring
     refused = next(str(i) for i in scoring.search_ids("1", 300)
                    if scoring.score_client(i).decision == "refuse")
-    deps = clients["admin"].get("/_dash-dependencies").get_json()
+    deps = role_clients["admin"].get("/_dash-dependencies").get_json()
     store = "advisor-client-id.data"
     body = dash_body("reasons-body.children", {store: refused}, store, deps)
-    for role, client in clients.items():
+    for role, client in role_clients.items():
         response = client.get(f"/notice/{refused}")
         assert response.status_code == (403 if role == "analyst" else 200), role
         # The advisor page's reasons panel links to it only for those who may open it.
@@ -206,27 +175,27 @@ def test_the_refusal_notice_is_for_advisors_and_admins(app, clients) -> None:
         assert ("reasons-notice-link" in panel.get_data(as_text=True)) == (role != "analyst")
 
 
-def test_the_navigation_shows_only_what_the_role_may_open(clients) -> None:
-    for role, client in clients.items():
+def test_the_navigation_shows_only_what_the_role_may_open(role_clients) -> None:
+    for role, client in role_clients.items():
         layout = json.dumps(client.get("/_dash-layout").get_json())
         links = set(re.findall(r'"href": "(/[a-z]*)"', layout))
         expected = {"/"} if role == "advisor" else {"/", "/analyst", "/model"}
         assert links == expected, role
 
 
-def test_the_router_will_not_draw_a_forbidden_page(clients) -> None:
-    deps = clients["advisor"].get("/_dash-dependencies").get_json()
+def test_the_router_will_not_draw_a_forbidden_page(role_clients) -> None:
+    deps = role_clients["advisor"].get("/_dash-dependencies").get_json()
     body = dash_body("page-content.children", {"url.pathname": "/model"}, "url.pathname", deps)
-    refused = clients["advisor"].post("/_dash-update-component", json=body)
+    refused = role_clients["advisor"].post("/_dash-update-component", json=body)
     assert refused.status_code == 403 and "error" in refused.get_json()  # JSON for Dash
-    drawn = clients["analyst"].post("/_dash-update-component", json=body)
+    drawn = role_clients["analyst"].post("/_dash-update-component", json=body)
     assert drawn.status_code == 200
 
 
-def test_recording_a_decision_is_for_advisors_and_admins(clients, known_id) -> None:
-    deps = clients["advisor"].get("/_dash-dependencies").get_json()
+def test_recording_a_decision_is_for_advisors_and_admins(role_clients, known_id) -> None:
+    deps = role_clients["advisor"].get("/_dash-dependencies").get_json()
     show = next(d for d in deps if "decision-shown" in d["output"])
-    drawn = clients["advisor"].post("/_dash-update-component", json=dash_body(
+    drawn = role_clients["advisor"].post("/_dash-update-component", json=dash_body(
         show["output"].strip("."), {"advisor-client-id.data": known_id},
         "advisor-client-id.data", deps))
     note = drawn.get_json()["response"]["decision-shown"]["data"]
@@ -236,25 +205,25 @@ def test_recording_a_decision_is_for_advisors_and_admins(clients, known_id) -> N
               "decision-choice.value": "grant", "decision-reason.value": "checked payslips",
               "decision-shown.data": note}
     body = dash_body(output.strip("."), values, "decision-submit.n_clicks", deps)
-    refused = clients["analyst"].post("/_dash-update-component", json=body)
+    refused = role_clients["analyst"].post("/_dash-update-component", json=body)
     assert refused.status_code == 403
     # Lying about which input changed does not help: the ids checked are the registered ones.
     body["changedPropIds"] = ["advisor-client-id.data"]
-    assert clients["analyst"].post("/_dash-update-component", json=body).status_code == 403
+    assert role_clients["analyst"].post("/_dash-update-component", json=body).status_code == 403
     body["changedPropIds"] = ["decision-submit.n_clicks"]
-    recorded = clients["advisor"].post("/_dash-update-component", json=body)
+    recorded = role_clients["advisor"].post("/_dash-update-component", json=body)
     assert recorded.status_code == 200 and "Recorded" in recorded.get_data(as_text=True)
-    export = clients["analyst"].get("/advisor-tools/decisions.csv").get_data(as_text=True)
+    export = role_clients["analyst"].get("/advisor-tools/decisions.csv").get_data(as_text=True)
     assert known_id in export and "checked payslips" in export
 
 
-def test_api_keys_carry_their_role(app, known_id) -> None:
-    client = app.server.test_client()
+def test_api_keys_carry_their_role(roles_app, known_id) -> None:
+    client = roles_app.server.test_client()
     for role in ROLES:
-        answer = client.get(f"/api/clients/{known_id}", headers={"X-API-Key": KEYS[role]})
+        answer = client.get(f"/api/clients/{known_id}", headers={"X-API-Key": ROLE_KEYS[role]})
         assert answer.status_code == 200, role
         # A key opens the API only, whatever its role.
-        page = client.get("/analyst", headers={"X-API-Key": KEYS[role]})
+        page = client.get("/analyst", headers={"X-API-Key": ROLE_KEYS[role]})
         assert page.status_code == 302
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from credit_dashboard.model.cost import REFUSE, is_refused
+from credit_dashboard.model.cost import REFUSE, decision_for, is_refused
 from credit_dashboard.services.whatif.inputs import SEARCHABLE_INPUTS
 from credit_dashboard.services.whatif.rescoring import RiskModel, score_row
 from credit_dashboard.services.whatif.rules import MIN_WORKING_AGE, apply_edits
 from credit_dashboard.services.whatif.units import display_value
-from credit_dashboard.storage.decisions import model_decision
 from credit_dashboard.storage.schema import days_to_years, is_missing
 
 
@@ -128,7 +127,7 @@ def threshold_crossing(
         **common,
         value=value,
         probability=probability,
-        decision=model_decision(probability, threshold),
+        decision=decision_for(probability, threshold),
         linked=linked,
     )
 

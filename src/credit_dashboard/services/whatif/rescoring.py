@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from credit_dashboard.storage.decisions import model_decision
+from credit_dashboard.model.cost import decision_for
 
 
 class RiskModel(Protocol):
@@ -50,7 +50,7 @@ def score_row(model: RiskModel, row: pd.DataFrame) -> Score:
     parts = contributions.iloc[0].astype("float64")
     probability = 1.0 / (1.0 + math.exp(-(float(base) + float(parts.sum()))))
     threshold = float(model.decision_threshold)
-    return Score(probability, model_decision(probability, threshold), threshold, float(base), parts)
+    return Score(probability, decision_for(probability, threshold), threshold, float(base), parts)
 
 
 @dataclass(frozen=True)
