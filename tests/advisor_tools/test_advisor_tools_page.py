@@ -1,4 +1,5 @@
-"""The advisor-tools extension in the real app (small trained model): wiring, views, CSV export."""
+"""The what-if, similar-clients and decision panels in the real app (small trained model): wiring,
+views, CSV export."""
 
 from __future__ import annotations
 

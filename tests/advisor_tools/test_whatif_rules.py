@@ -15,14 +15,14 @@ from credit_dashboard.services.whatif import (
     display_values,
     parse_number,
 )
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, years_to_days
 
 
 @pytest.fixture
 def client(synthetic_history: pd.DataFrame) -> pd.DataFrame:
     row = synthetic_history.iloc[[0]].copy()
-    row["DAYS_BIRTH"] = -int(40 * 365.25)  # 40 years old: at most 26 years employed
-    row["DAYS_EMPLOYED"] = -int(5 * 365.25)
+    row["DAYS_BIRTH"] = years_to_days(40)  # 40 years old: at most 26 years employed
+    row["DAYS_EMPLOYED"] = years_to_days(5)
     row["AMT_CREDIT"] = 300_000.0
     row["AMT_ANNUITY"] = 15_000.0
     row["AMT_GOODS_PRICE"] = 270_000.0

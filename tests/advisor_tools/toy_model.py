@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, days_to_years
 
 NUMERIC = (
     "EXT_SOURCE_2",
@@ -37,7 +37,7 @@ def _design(raw: pd.DataFrame) -> pd.DataFrame:
             "CREDIT_INCOME_RATIO": raw["AMT_CREDIT"] / raw["AMT_INCOME_TOTAL"],
             "ANNUITY_INCOME_RATIO": raw["AMT_ANNUITY"] / raw["AMT_INCOME_TOTAL"],
             "PAYMENT_RATE": raw["AMT_ANNUITY"] / raw["AMT_CREDIT"],
-            "YEARS_EMPLOYED": (-days_employed / 365.25).where(
+            "YEARS_EMPLOYED": days_to_years(days_employed).where(
                 days_employed != DAYS_EMPLOYED_ANOMALY, 0.0
             ),
             "CNT_CHILDREN": raw["CNT_CHILDREN"].astype("float64"),

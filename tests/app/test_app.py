@@ -1,4 +1,4 @@
-"""The app factory: start-up checks, routes, pages, the extension hook, the advisor views."""
+"""The app factory: start-up checks, routes, pages, adding a panel, the advisor views."""
 
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def test_a_panel_added_to_the_page_is_rendered_and_wired(app_settings, monkeypat
     from credit_dashboard.web.app import create_app, render_page
 
     def register_callbacks(app, services) -> None:
-        @app.server.route("/extension-ping")
+        @app.server.route("/panel-ping")
         def ping():
             return "pong"
 
@@ -213,7 +213,7 @@ def test_a_panel_added_to_the_page_is_rendered_and_wired(app_settings, monkeypat
     )
     monkeypatch.setattr(advisor_page, "CLIENT_PANELS", (*advisor_page.CLIENT_PANELS, panel))
     app = create_app(app_settings, with_auth=False, with_api=False)
-    assert app.server.test_client().get("/extension-ping").get_data(as_text=True) == "pong"
+    assert app.server.test_client().get("/panel-ping").get_data(as_text=True) == "pong"
     page = render_page(app.server.config["CREDIT_SERVICES"], "/", None)
     assert _find(page, "extra-panel") is not None
 
