@@ -32,6 +32,7 @@ from credit_dashboard.services.container import AppServices, StartupError, load_
 from credit_dashboard.web import api, api_batches, auth, language
 from credit_dashboard.web.cache import init_cache
 from credit_dashboard.web.language import language_switch
+from credit_dashboard.web.pages.admin import page as admin_page
 from credit_dashboard.web.pages.advisor import page as advisor_page
 from credit_dashboard.web.pages.advisor.components.search import client_from_query
 from credit_dashboard.web.pages.analyst import page as analyst_page
@@ -49,6 +50,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("/", N_("Advisor")),
     ("/analyst", N_("Analyst")),
     ("/model", N_("Model")),
+    (admin_page.PATH, N_("Accounts")),
 )
 #: Each page's module (``layout`` + ``register_callbacks``). Adding a page: a package under
 #: ``pages/`` and one line here and in :data:`PAGES`.
@@ -56,6 +58,7 @@ PAGE_MODULES: dict[str, ModuleType] = {
     "/": advisor_page,
     "/analyst": analyst_page,
     "/model": model_page,
+    admin_page.PATH: admin_page,
 }
 
 

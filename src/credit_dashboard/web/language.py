@@ -88,19 +88,24 @@ def register(app: dash.Dash) -> None:
 
 
 def language_switch() -> html.Div:
-    """Links to the other languages (a plain link: works without JavaScript, and is remembered)."""
+    """The two languages as a small outlined button group, ``FR | EN``, on the dark navigation.
+
+    The current language is filled (``aria-current``), the other one is a plain link (a full page
+    load, works without JavaScript, remembered by the cookie). The short codes are what people
+    look for in a navigation bar; each also carries the language's own name for screen readers.
+    Colours live in ``assets/app.css`` (``.language-switch``): Bootstrap's faint navbar link
+    colour, and ``text-light`` once tried here, are not what axe's colour-contrast rule accepts.
+    """
     current = i18n.current_language()
-    links = []
+    options = []
     for code in i18n.LANGUAGES:
-        name = LANGUAGE_NAMES[code]
+        label = [html.Span(code.upper(), **{"aria-hidden": "true"}),
+                 html.Span(LANGUAGE_NAMES[code], className="visually-hidden")]
         if code == current:
-            links.append(html.Span(name, className="text-white fw-bold px-2", lang=code,
-                                   **{"aria-current": "true"}))
+            options.append(html.Span(label, className="language-option language-current",
+                                     lang=code, **{"aria-current": "true"}))
         else:
-            links.append(
-                # A plain link (a full page load): the whole page is drawn again in that language.
-                html.A(name, href=f"{SWITCH_PATH}{code}", className="nav-link px-2",
-                       lang=code)
-            )
-    return html.Div(links, className="d-flex align-items-center ms-auto",
-                    role="group", **{"aria-label": _("Language")})
+            options.append(html.A(label, href=f"{SWITCH_PATH}{code}", lang=code, hrefLang=code,
+                                  title=LANGUAGE_NAMES[code], className="language-option"))
+    return html.Div(options, className="language-switch ms-auto", role="group",
+                    **{"aria-label": _("Language")})

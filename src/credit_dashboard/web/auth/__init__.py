@@ -18,12 +18,15 @@ Environment:
   ``CREDIT_API_RATE_LIMIT``, ``CREDIT_LOGIN_ACCOUNT_LIMIT``, ``CREDIT_LOGIN_ADDRESS_LIMIT``: see
   ``ratelimit``.
 
-Manage accounts with ``python -m credit_dashboard.web.auth add-user NAME --role ROLE`` /
-``add-api-key NAME --role ROLE`` / ``remove NAME`` (roles: ``advisor``, ``analyst``, ``admin``;
-what each may open is the table in ``roles``). The first run creates ``admin``.
+Admins manage accounts on the page ``/admin/accounts``, or with ``python -m
+credit_dashboard.web.auth add-user NAME --role ROLE`` / ``add-api-key NAME --role ROLE`` /
+``set-role`` / ``disable`` / ``enable`` / ``remove NAME`` / ``list`` (roles: ``advisor``,
+``analyst``, ``admin``; what each may open is the table in ``roles``). The first run creates
+``admin``.
 
 One module per job: ``settings`` (the variables above), ``users`` (the users file: format, private
-creation, first-run account, hashing, API keys and their roles, change detection), ``sessions``
+creation, first-run account, hashing, API keys and their roles, change detection, the lock),
+``accounts`` (adding, changing and removing accounts and keys, the guard rails), ``sessions``
 (signed sessions, CSRF tokens), ``roles`` (who may open which route, page and callback: the one
 table to extend), ``permissions`` (enforcing it, 403s), ``ratelimit`` + ``sqlite_storage``
 (failed sign-ins per account and address, API calls per key, counters shared by the workers),
@@ -35,6 +38,7 @@ extension as ``credit_dashboard.web.auth``.
 
 from __future__ import annotations
 
+from credit_dashboard.web.auth.accounts import add_api_key, add_user
 from credit_dashboard.web.auth.cli import _main
 from credit_dashboard.web.auth.guard import (
     API_KEY_HEADER,
@@ -46,7 +50,6 @@ from credit_dashboard.web.auth.guard import (
 )
 from credit_dashboard.web.auth.roles import ADMIN, ADVISOR, ANALYST, ROLES
 from credit_dashboard.web.auth.sessions import MAX_FAILED_LOGINS
-from credit_dashboard.web.auth.users import add_api_key, add_user
 
 __all__ = [
     "ADMIN",

@@ -76,6 +76,7 @@ PAGES: dict[str, Access] = {
     "/": ANY_ROLE,  # analysts read it; recording a decision is a callback for DECIDERS below
     "/analyst": ANALYSTS,
     "/model": ANALYSTS,
+    "/admin/accounts": ADMINS,  # accounts and API keys (pages/admin)
 }
 
 #: Dash component id prefixes -> who may use the callbacks that touch them. A callback is allowed
@@ -111,6 +112,9 @@ CALLBACKS: dict[str, Access] = {
     "model-": ANALYSTS,
     "batch-": ANALYSTS,
     "portfolio-": ANALYSTS,
+    # the accounts page (pages/admin): every change of an account or a key
+    "accounts-": ADMINS,
+    "apikeys-": ADMINS,
 }
 
 

@@ -3,11 +3,13 @@
 Users, hashed passwords and hashed API keys live in a JSON file outside the repository, written
 0600 in a 0700 directory, all at once, so a reader never sees half a file and another account on
 the machine never sees the hashes. ``UserStore`` re-reads it when it changes, so accounts are
-managed (``add_user``, ``add_api_key``, ``remove``) without restarting the server.
+managed (:mod:`accounts`: the page ``/admin/accounts`` and the command line) without restarting
+the server; every change goes through :func:`update_users` (a lock, then one atomic rewrite).
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import hmac
@@ -17,9 +19,12 @@ import os
 import secrets
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +33,7 @@ from credit_dashboard.web.auth.settings import AuthSettings
 
 # The one logger name of all the logins, as before the split (why: see guard.py).
 log = logging.getLogger("credit_dashboard.web.auth")
+T = TypeVar("T")
 
 #: The first-run account: whoever installs the app gets every right, and adds advisors and
 #: analysts with ``python -m credit_dashboard.web.auth add-user NAME --role ROLE``.
@@ -95,10 +101,16 @@ def ensure_users_file(path: Path) -> str | None:
     if path.exists():
         return None
     password = secrets.token_urlsafe(12)
-    account = {"password_hash": generate_password_hash(password), "role": DEFAULT_USER_ROLE}
+    account = {"password_hash": generate_password_hash(password), "role": DEFAULT_USER_ROLE,
+               "created": now_text()}
     users = {"users": {DEFAULT_USER: account}, "api_keys": {}}
     created = _write_private(path, json.dumps(users, indent=2) + "\n", replace=False)
     return password if created else None
+
+
+def now_text() -> str:
+    """The moment of a change as stored in the users file: ISO 8601, UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def load_or_create_secret_key(settings: AuthSettings) -> str:
@@ -178,6 +190,8 @@ class UserStore:
         entry = self._data["users"].get(name)
         if not isinstance(entry, dict) or not isinstance(entry.get("password_hash"), str):
             return None
+        if entry.get("disabled"):  # disabled by an admin: no sign-in, open sessions end
+            return None
         stamp = hashlib.sha256(entry["password_hash"].encode("utf-8")).hexdigest()[:16]
         return User(name, _role_of(entry), stamp)
 
@@ -211,46 +225,40 @@ class UserStore:
         return found.name if found else None
 
 
-# ------------------------------------------------------------------------- managing accounts
+# --------------------------------------------------------------------- changing the users file
 
 
-def _update_users(path: Path, change) -> None:
-    data = _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}
-    change(data)
-    _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the users file's lock (``.users.json.lock`` beside it) for one read-change-write.
+
+    Why: the file is rewritten whole, so two changes at once (two admins on two gunicorn workers,
+    or the page and the command line) would otherwise each start from the same old file and the
+    second write would silently drop the first change. ``flock`` is released by the kernel when a
+    process dies, so a crash mid-change never leaves the file locked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+def update_users(path: Path, change: Callable[[dict[str, Any]], T]) -> T:
+    """Apply ``change`` to the users file's data under its lock and write it back atomically.
+
+    ``change`` edits the data in place and returns what the caller wants back; if it raises,
+    nothing is written. Every worker's :class:`UserStore` sees the new file at its next request.
+    """
+    with _locked(path):
+        data = _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}
+        result = change(data)
+        _write_private(path, json.dumps(data, indent=2) + "\n", replace=True)
+    return result
 
 
-def add_user(path: Path, name: str, role: str = ADVISOR) -> str:
-    """Add ``name`` (or reset its password) in the users file; returns the new random password."""
-    _check_role(role)
-    password = secrets.token_urlsafe(12)
-    account = {"password_hash": generate_password_hash(password), "role": role}
-    _update_users(path, lambda data: data["users"].__setitem__(name, account))
-    return password
-
-
-def add_api_key(path: Path, name: str, role: str = ADVISOR) -> str:
-    """Create (or replace) the API key ``name`` with ``role``; returns the key (stored hashed)."""
-    _check_role(role)
-    key = "cd_" + secrets.token_urlsafe(32)
-    entry = {"sha256": _api_key_digest(key), "role": role}
-    _update_users(path, lambda data: data["api_keys"].__setitem__(name, entry))
-    return key
-
-
-def remove(path: Path, name: str) -> bool:
-    """Remove the user and the API key called ``name``; False when there was neither."""
-    found: list[object] = []
-
-    def drop(data: dict[str, Any]) -> None:
-        for section in ("users", "api_keys"):
-            if data[section].pop(name, None) is not None:
-                found.append(section)
-
-    _update_users(path, drop)
-    return bool(found)
+def read_users(path: Path) -> dict[str, Any]:
+    """The users file's data as it is now (empty sections when there is no file yet)."""
+    return _read_users(path) if path.exists() else {"users": {}, "api_keys": {}}

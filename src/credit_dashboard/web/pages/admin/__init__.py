@@ -1,0 +1,1 @@
+"""The admin pages: ``/admin/accounts`` (accounts and API keys)."""

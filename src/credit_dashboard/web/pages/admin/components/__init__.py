@@ -1,0 +1,1 @@
+"""The panels of the accounts page: ``accounts`` and ``api_keys``."""
