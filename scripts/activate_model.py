@@ -5,9 +5,11 @@
 
 The version is checked BEFORE the pointer moves: its files are present, the model matches the
 sha256 in its card and loads, its tables match their sha256, and the client tables in
-CREDIT_DATA_DIR carry every column the model was trained on. A broken version is refused with one
+CREDIT_DATA_DIR carry every column the model was trained on (``model.artifact.validate_version``,
+the checks every running worker repeats before it switches). A broken version is refused with one
 line on stderr and exit code 1; the active version stays as it was. Rolling back is the same
-command with the earlier version.
+command with the earlier version. Running workers notice the new pointer within about a second
+(``CREDIT_MODEL_POLL_SECONDS``) and switch without a restart.
 """
 
 from __future__ import annotations
@@ -19,12 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from credit_dashboard.config import get_settings
-from credit_dashboard.model.artifact import (
-    ArtifactError,
-    check_input_schema,
-    load_version,
-    read_table_file,
-)
+from credit_dashboard.model.artifact import ArtifactError, validate_version
 from credit_dashboard.model.versions import VersionError, list_versions, version_dir, write_active
 
 
@@ -33,15 +30,13 @@ def validate(artifacts_dir: Path, data_dir_tables: list[Path], version: str) -> 
     directory = version_dir(artifacts_dir, version)
     if not directory.is_dir():
         raise VersionError(f"version {version} is not stored in {directory.parent}")
-    loaded = load_version(directory)
-    for name in loaded.table_names:
-        read_table_file(loaded, name)
+    columns: dict[str, list[str]] = {}
     for table in data_dir_tables:
         try:
-            columns = pq.read_schema(table).names
+            columns[str(table)] = pq.read_schema(table).names
         except Exception as exc:  # missing or not Parquet
             raise ArtifactError(f"{table} cannot be read ({exc})") from exc
-        check_input_schema(loaded.card, columns, table)
+    validate_version(directory, columns)
 
 
 def _print_list(artifacts_dir: Path) -> None:

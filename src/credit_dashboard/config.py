@@ -30,14 +30,22 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: float, kind: type, what: str):
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from exc
+        raise ValueError(f"environment variable {name}={raw!r} is not {what}") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "an integer")
+
+
+def _env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number")
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,11 @@ class Settings:
     #: counters shared by every instance; unset, the cache is per process (``CREDIT_CACHE_TYPE``).
     redis_url: str | None = field(
         default_factory=lambda: os.environ.get("CREDIT_REDIS_URL", "").strip() or None
+    )
+    #: Seconds between two looks at ``active.json`` by each worker (``services.model_watch``): a
+    #: newly activated model version is served within about this long plus its load. 0: no watch.
+    model_poll_s: float = field(
+        default_factory=lambda: _env_float("CREDIT_MODEL_POLL_SECONDS", 1.0)
     )
     #: Prefix of every key the app writes to Redis, so several apps can share one server.
     cache_key_prefix: str = field(

@@ -48,7 +48,7 @@ def test_register_adds_three_panels_and_shared_objects(services) -> None:
     inputs = services.whatif_inputs
     assert 1 <= len(inputs) <= 8
     assert not any(c.startswith("EXT_SOURCE") for c in inputs)
-    assert services.neighbour_index.build_seconds > 0
+    assert services.neighbour_index.seconds > 0
 
 
 def test_simulated_original_equals_the_page_score(services, client_id: int) -> None:
@@ -145,12 +145,17 @@ def test_neighbours_view_lists_k_clients(services, client_id: int) -> None:
     from credit_dashboard.web.pages.advisor.components.similar import neighbours_view
 
     index = services.neighbour_index.get(timeout=120)
-    answer = index.query(services.scoring.applicant_row(client_id), k=10)
+    served = services.scoring.served
+    answer = index.query(services.scoring.applicant_row(client_id), k=10,
+                         scores=served.out_of_fold)
     assert answer.k == 10
-    assert answer.neighbours["default_probability"].between(0, 1).all()
-    view = neighbours_view(answer)
+    # The out-of-fold probabilities of the training run, exactly as its table holds them.
+    oof = served.loaded.table("oof_predictions").set_index("SK_ID_CURR")["default_probability"]
+    np.testing.assert_allclose(answer.neighbours["default_probability"],
+                               oof.loc[answer.neighbours["SK_ID_CURR"]].to_numpy())
+    view = neighbours_view(answer, served.version)
     text = str(view)
-    assert "similar past clients defaulted" in text
+    assert "similar past clients defaulted" in text and "out-of-fold" in text
 
 
 def test_csv_export_route(tools_app, services, client_id: int) -> None:

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_dashboard.services.neighbours import FACT_COLUMNS, NeighbourIndex, SimilaritySpace
+from credit_dashboard.services.neighbours import FACT_COLUMNS, NeighbourIndex
+from credit_dashboard.services.out_of_fold import OutOfFoldScores
+from credit_dashboard.services.similarity_space import SimilaritySpace
 
 from .conftest import synthetic_clients
 
@@ -42,21 +44,23 @@ def test_history_client_is_not_its_own_neighbour(synthetic_history: pd.DataFrame
     assert answer.neighbours["SK_ID_CURR"].tolist() == expected_ids
 
 
+def _scores(history: pd.DataFrame, probabilities: np.ndarray) -> OutOfFoldScores:
+    return OutOfFoldScores("20261201T000000Z-0123456789ab",
+                           pd.Series(probabilities, index=history["SK_ID_CURR"].to_numpy()))
+
+
 def test_rates_outcomes_and_facts(synthetic_history: pd.DataFrame) -> None:
-    scored = []
-
-    def scorer(rows: pd.DataFrame) -> np.ndarray:
-        scored.append(len(rows))
-        return rows["EXT_SOURCE_2"].fillna(0.5).to_numpy() / 2
-
-    index = NeighbourIndex(synthetic_history, scorer=scorer)
-    answer = index.query(synthetic_history.iloc[[7]], k=10)
+    probabilities = np.linspace(0.01, 0.99, len(synthetic_history))
+    scores = _scores(synthetic_history, probabilities)
+    index = NeighbourIndex(synthetic_history)
+    answer = index.query(synthetic_history.iloc[[7]], k=10, scores=scores)
     table = answer.neighbours
     by_id = synthetic_history.set_index("SK_ID_CURR").loc[table["SK_ID_CURR"]]
 
-    assert scored == [10]  # only the neighbours are scored, once
     assert table["TARGET"].tolist() == by_id["TARGET"].tolist()
-    np.testing.assert_allclose(table["default_probability"], by_id["EXT_SOURCE_2"].fillna(0.5) / 2)
+    expected = scores.by_id.loc[table["SK_ID_CURR"]].to_numpy()
+    np.testing.assert_allclose(table["default_probability"], expected)
+    assert answer.scores_version == scores.version
     assert answer.default_rate == pytest.approx(by_id["TARGET"].mean())
     assert answer.population_default_rate == pytest.approx(synthetic_history["TARGET"].mean())
     assert list(table.columns[4:]) == list(FACT_COLUMNS)
@@ -64,14 +68,26 @@ def test_rates_outcomes_and_facts(synthetic_history: pd.DataFrame) -> None:
     assert table["distance"].is_monotonic_increasing
 
 
-def test_precomputed_probabilities_are_used(synthetic_history: pd.DataFrame) -> None:
-    probabilities = np.linspace(0, 1, len(synthetic_history))
-    index = NeighbourIndex(synthetic_history, history_probabilities=probabilities)
-    answer = index.query(synthetic_history.iloc[[42]], k=3)
-    positions = synthetic_history.reset_index().set_index("SK_ID_CURR").loc[
-        answer.neighbours["SK_ID_CURR"], "index"
-    ]
-    np.testing.assert_allclose(answer.neighbours["default_probability"], probabilities[positions])
+def test_probabilities_are_looked_up_by_client_id(synthetic_history: pd.DataFrame) -> None:
+    # Scores stored in another order, and missing for some clients (added after that training):
+    # each neighbour gets its own, or NaN; without scores there is no probability at all.
+    shuffled = synthetic_history.sample(frac=1.0, random_state=3)
+    kept = shuffled.iloc[: len(shuffled) // 2]
+    scores = _scores(kept, np.linspace(0, 1, len(kept)))
+    index = NeighbourIndex(synthetic_history)
+    n_known = n_unknown = 0
+    for position in range(0, 3000, 150):
+        answer = index.query(synthetic_history.iloc[[position]], k=8, scores=scores)
+        ids = answer.neighbours["SK_ID_CURR"]
+        known = ids.isin(kept["SK_ID_CURR"]).to_numpy()
+        got = answer.neighbours["default_probability"].to_numpy()
+        np.testing.assert_allclose(got[known], scores.by_id.loc[ids[known]].to_numpy())
+        assert np.isnan(got[~known]).all()
+        n_known, n_unknown = n_known + known.sum(), n_unknown + (~known).sum()
+    assert n_known > 0 and n_unknown > 0  # both cases were met
+    unscored = index.query(synthetic_history.iloc[[42]], k=3)
+    assert unscored.scores_version is None
+    assert unscored.neighbours["default_probability"].isna().all()
 
 
 def test_space_imputes_and_flags_missing_values(synthetic_history: pd.DataFrame) -> None:
@@ -98,69 +114,3 @@ def test_bad_requests_are_refused(synthetic_history: pd.DataFrame) -> None:
     assert index.query(synthetic_history.iloc[[0]], k=10).k == 3
     with pytest.raises(ValueError, match="one client row"):
         index.query(synthetic_history.head(2))
-
-
-def test_background_index_waits_for_history_and_reports_failures(
-    synthetic_history: pd.DataFrame,
-) -> None:
-    import threading
-
-    from credit_dashboard.services.neighbours import BackgroundIndex
-
-    released = threading.Event()
-
-    def slow_history() -> pd.DataFrame:
-        released.wait(10)  # the past clients are still loading
-        return synthetic_history
-
-    pending = BackgroundIndex(slow_history)
-    with pytest.raises(TimeoutError, match="still being built"):
-        pending.get(timeout=0.05)
-    assert not pending.ready()
-    released.set()
-    index = pending.get(timeout=30)
-    assert pending.ready() and pending.build_seconds is not None
-    assert index.query(synthetic_history.iloc[[0]], k=3).k == 3
-
-    def broken_history() -> pd.DataFrame:
-        raise OSError("application_train.parquet: unreadable")
-
-    failed = BackgroundIndex(broken_history)
-    with pytest.raises(RuntimeError, match="unreadable"):
-        failed.get(timeout=30)
-    assert not failed.ready()
-
-
-def _index_size_in_child(pending, results) -> None:
-    try:
-        results.put(pending.get(timeout=60).points.shape[0])
-    except Exception as exc:  # reported to the parent, which fails the test
-        results.put(repr(exc))
-
-
-def test_background_index_is_rebuilt_in_a_child_forked_before_it_was_ready(
-    synthetic_history: pd.DataFrame,
-) -> None:
-    # gunicorn --preload forks workers after the app was created: the thread building the index
-    # does not exist in the child, which must build its own rather than wait forever.
-    import multiprocessing
-    import threading
-
-    from credit_dashboard.services.neighbours import BackgroundIndex
-
-    released = threading.Event()
-
-    def slow_history() -> pd.DataFrame:
-        released.wait(3)  # in the child nobody sets it: the wait ends after 3 s
-        return synthetic_history
-
-    pending = BackgroundIndex(slow_history)
-    ctx = multiprocessing.get_context("fork")
-    results = ctx.Queue()
-    child = ctx.Process(target=_index_size_in_child, args=(pending, results))
-    child.start()
-    released.set()
-    child.join(timeout=90)
-    assert child.exitcode == 0
-    assert results.get(timeout=5) == len(synthetic_history)
-    assert pending.get(timeout=30).points.shape[0] == len(synthetic_history)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE
-from credit_dashboard.model import artifact, versions
+from credit_dashboard.model import artifact, artifact_writer, versions
 from credit_dashboard.model.artifact import (
     ArtifactError,
     active_directory,
@@ -101,7 +101,7 @@ def test_interrupted_write_leaves_the_previous_artifact_intact(tmp_path, tiny_mo
     def interrupted(*args, **kwargs):  # Ctrl-C once the staged version is fully written
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(artifact.os, "replace", interrupted)
+    monkeypatch.setattr(artifact_writer.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_artifacts(tmp_path, _other_model(tiny_model), _card(tiny_model),
                         tables={"t": _predictions()})

@@ -1,58 +1,45 @@
-"""Writing and loading the model artifact: one *version* per training run (see ``versions``).
+"""Loading a model version, verified: the active one to serve, or any stored one to check.
 
-A version is a directory holding ``model.joblib``, ``model_card.json`` (with the sha256 of the
-model file: the loader refuses a mismatch), the drift files and named tables
-(``<name>.parquet``, listed in the card with their own sha256).
+A version (written by :mod:`artifact_writer`, laid out as :mod:`versions` says) is served only when
+its ``model.joblib`` matches the sha256 in its card and loads; its tables are read on demand, each
+checked against its own sha256. :func:`validate_version` adds the checks a switch needs before
+the version may answer anyone: every table readable, the client tables carrying every column the
+model was trained on. ``scripts/activate_model.py`` and every running worker's model watcher use it.
 
-Atomic by construction. Everything is written into a hidden staging directory inside
-``versions/`` and fsync'ed; the directory is then renamed to its final name in one step
-(``os.replace`` is atomic on one file system), and only after that does the pointer
-``active.json`` switch to it (temporary file, fsync, rename). A crash at any moment leaves the
-previous active version served and untouched; a crash between the two renames leaves the new
-version complete but not active (``scripts/activate_model.py`` can activate it). A later write
-sweeps away what a killed writer left.
+This module is also the artifact's public face: the writer's functions are importable from here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import json
 import logging
-import math
-import os
-import re
-import shutil
-import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pandas as pd
 
-from credit_dashboard.config import (
-    DRIFT_REPORT_FILE,
-    DRIFT_SUMMARY_FILE,
-    MODEL_CARD_FILE,
-    MODEL_FILE,
-)
+from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE
 from credit_dashboard.model import versions
-from credit_dashboard.model.versions import TEMP_PREFIX as _TEMP_PREFIX
-from credit_dashboard.model.versions import fsync_dir as _fsync_dir
+from credit_dashboard.model.artifact_format import (
+    TRAIN_COMMAND,
+    ArtifactError,
+    sha256_bytes,
+    sha256_file,
+    to_jsonable,
+)
+from credit_dashboard.model.artifact_writer import _TEMP_PREFIX, ensure_writable, write_artifacts
 
 log = logging.getLogger(__name__)
 
-TRAIN_COMMAND = "python scripts/train.py"
-#: A table name becomes a file name: letters, digits and underscores only.
-_TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-
-
-class ArtifactError(RuntimeError):
-    """The artifact is missing, corrupt, mismatched or does not fit the data; says what to run."""
+__all__ = [
+    "TRAIN_COMMAND", "_TEMP_PREFIX", "ArtifactError", "LoadedModel", "active_directory",
+    "check_input_schema", "ensure_writable", "load_model", "load_version", "read_table_file",
+    "sha256_bytes", "sha256_file", "to_jsonable", "validate_version", "write_artifacts",
+]
 
 
 @dataclass
@@ -86,168 +73,6 @@ class LoadedModel:
             return self._tables[name]
 
 
-# -- writing -------------------------------------------------------------------------------------
-def to_jsonable(value: object) -> object:
-    """NumPy scalars/arrays -> Python; NaN and infinities -> None (JSON has no such numbers)."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-
-def _temp_path(out_dir: Path, name: str) -> Path:
-    # The writer's pid in the name lets a later run tell a killed writer's leftovers from the
-    # files of a run still in progress (see _sweep_orphan_temps).
-    fd, path = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{name}.{os.getpid()}.", dir=out_dir)
-    os.close(fd)
-    # mkstemp creates 0600; the app may run as another user and must be able to read the files.
-    os.chmod(path, 0o644)
-    return Path(path)
-
-
-def _writer_pid(path: Path) -> int | None:
-    """The pid in ``.tmp-<name>.<pid>.<random>``, or None for a name of another shape."""
-    parts = path.name.rsplit(".", 2)
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _sweep_orphan_temps(*directories: Path) -> None:
-    """Delete temporary files and staging directories left by writers that died mid-write.
-
-    They never break a load (a version only appears by rename), but repeated crashes would pile
-    them up; those of a writer that is still running are left alone.
-    """
-    for directory in directories:
-        for path in directory.glob(f"{_TEMP_PREFIX}*"):
-            pid = _writer_pid(path)
-            if pid is None or pid == os.getpid() or _pid_alive(pid):
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-                log.info("removed %s, left by an interrupted training run (pid %d)", path.name, pid)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    versions.write_bytes_durably(path, data)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def ensure_writable(out_dir: Path) -> None:
-    """Fail now, before hours of work, when ``out_dir`` cannot hold the artifact."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = _temp_path(out_dir, "probe")
-        probe.unlink()
-    except OSError as exc:
-        raise ArtifactError(
-            f"output directory {out_dir} is not writable ({exc.strerror or exc}); "
-            f"choose another with `{TRAIN_COMMAND} --out DIR`"
-        ) from exc
-
-
-def _write_tables(staging: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, dict]:
-    listed: dict[str, dict] = {}
-    for name, frame in tables.items():
-        if not _TABLE_NAME.match(str(name)):
-            raise ArtifactError(f"table name {name!r} must be letters, digits and underscores")
-        if not isinstance(frame, pd.DataFrame):
-            raise ArtifactError(f"table {name!r} is a {type(frame).__name__}, not a DataFrame")
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        payload = buffer.getvalue()
-        file_name = f"{name}.parquet"
-        _write_bytes(staging / file_name, payload)
-        listed[str(name)] = {"file": file_name, "sha256": sha256_bytes(payload),
-                             "rows": len(frame), "columns": [str(c) for c in frame.columns]}
-    return listed
-
-
-def write_artifacts(
-    out_dir: Path,
-    model: object,
-    card: dict,
-    drift: object | None = None,
-    tables: Mapping[str, pd.DataFrame] | None = None,
-    activate: bool = True,
-) -> dict:
-    """Write a NEW version (model, card, drift files, tables) and activate it; returns its card.
-
-    ``card`` gets ``artifact_sha256`` (of the serialised model), ``model_version`` (the version
-    id) and ``tables`` (name -> file, sha256, rows, columns). Earlier versions are kept. With
-    ``activate=False`` the version is stored but the active one stays as it is.
-    """
-    root = Path(out_dir)
-    store = versions.versions_root(root)
-    store.mkdir(parents=True, exist_ok=True)
-    _sweep_orphan_temps(root, store)
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer, compress=3)
-    payload = buffer.getvalue()
-    sha = sha256_bytes(payload)
-    version_id = versions.unique_version_id(root, sha)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{version_id}.{os.getpid()}.",
-                                    dir=store))
-    try:
-        os.chmod(staging, 0o755)
-        _write_bytes(staging / MODEL_FILE, payload)
-        listed = _write_tables(staging, tables or {})
-        if drift is not None:
-            drift.save_html(staging / DRIFT_REPORT_FILE)
-            _fsync_file(staging / DRIFT_REPORT_FILE)
-            summary = json.dumps(to_jsonable(drift.summary), indent=1, allow_nan=False)
-            _write_bytes(staging / DRIFT_SUMMARY_FILE, summary.encode("utf-8"))
-        card = to_jsonable({**card, "artifact_sha256": sha, "model_version": version_id,
-                            "tables": listed})
-        _write_bytes(staging / MODEL_CARD_FILE,
-                     json.dumps(card, indent=1, allow_nan=False).encode("utf-8"))
-        _fsync_dir(staging)
-        os.replace(staging, store / version_id)
-        _fsync_dir(store)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    if activate:
-        versions.write_active(root, version_id)
-    log.info("wrote model version %s%s", version_id, " (active)" if activate else "")
-    return card
-
-
-# -- loading -------------------------------------------------------------------------------------
 def _read_card(path: Path) -> dict:
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
@@ -344,3 +169,30 @@ def check_input_schema(card: dict, columns: object, table_path: Path | str) -> N
             f"supply a table with the training schema or retrain with "
             f"`{TRAIN_COMMAND} --applicants {table_path}`"
         )
+
+
+def validate_version(
+    directory: Path, client_tables: Mapping[str, Iterable[str]], *, require_tables: bool = True
+) -> LoadedModel:
+    """Load a version and check that it can serve, before anything switches to it.
+
+    ``client_tables`` maps each client table (its path, for the message) to its columns. Raises
+    ArtifactError (one line: what is wrong and where) when the model does not match its sha256 or
+    cannot be loaded, when a client table lacks a column the model was trained on, or (with
+    ``require_tables``) when one of its tables cannot be read. The tables are read here, so a
+    version that passes needs no file read when it answers.
+
+    ``require_tables=False`` is for the start-up, where there is no other version to fall back
+    on: a broken table is logged and only the panels that read it say they cannot.
+    """
+    loaded = load_version(directory)
+    for where, columns in client_tables.items():
+        check_input_schema(loaded.card, columns, where)
+    for name in loaded.table_names:
+        try:
+            loaded.table(name)
+        except ArtifactError as exc:
+            if require_tables:
+                raise
+            log.warning("model version %s: %s", loaded.version, exc)
+    return loaded

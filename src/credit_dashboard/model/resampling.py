@@ -9,8 +9,9 @@ encoding it would invent clients who are "0.3 Laborers and 0.7 Drivers". SMOTENC
 numeric columns only and gives each synthetic client the most frequent *real* level among its
 neighbours for every categorical column. It runs right after ``FeatureEngineer`` (categories still
 one column each) and before any one-hot encoder. SMOTENC cannot handle missing values, so
-``SmoteInput`` first fills numbers with the training median (and standardises them, see there) and
-gives missing categories their own explicit level ("not declared" stays information).
+``SmoteInput`` first fills numbers with the training median and standardises them
+(``model.median_scaling``, shared with the similar-clients space) and gives missing categories
+their own explicit level ("not declared" stays information).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from imblearn.over_sampling import SMOTENC
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+
+from credit_dashboard.model.median_scaling import MedianScaling
 
 MISSING_LEVEL = "MISSING"
 
@@ -41,27 +44,33 @@ class SmoteInput(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> SmoteInput:
         categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         numeric = [c for c in X.columns if c not in categorical]
-        medians = X[numeric].median()
-        self.medians_ = {c: float(v) if np.isfinite(v) else 0.0 for c, v in medians.items()}
-        filled = X[numeric].fillna(value=self.medians_)
-        self.means_ = filled.mean().to_numpy()
-        scale = filled.std().to_numpy()
-        self.scales_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        scaling = MedianScaling.fit(_numbers(X, numeric))
+        # Plain attributes rather than the MedianScaling object: models pickled before it existed
+        # carry exactly these, and still load and transform.
+        self.medians_ = {c: float(v) for c, v in zip(numeric, scaling.medians, strict=True)}
+        self.means_ = scaling.means
+        self.scales_ = scaling.scales
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "medians_")
-        out = X.fillna(value=self.medians_)
-        numbers = out[self.numeric_columns_].to_numpy(dtype=np.float64)
-        out[self.numeric_columns_] = (numbers - self.means_) / self.scales_
+        numeric = self.numeric_columns_
+        scaling = MedianScaling(np.array([self.medians_[c] for c in numeric], dtype=np.float64),
+                                self.means_, self.scales_)
+        out = X.copy()
+        out[numeric] = scaling.transform(_numbers(X, numeric))
         for column in self.categorical_columns_:
             values = out[column]
             if MISSING_LEVEL not in values.cat.categories:
                 values = values.cat.add_categories([MISSING_LEVEL])
             out[column] = values.fillna(MISSING_LEVEL)
         return out
+
+
+def _numbers(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def make_sampler(imbalance: str, seed: int) -> list[tuple[str, object]]:

@@ -16,13 +16,13 @@ import bisect
 import logging
 import os
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from credit_dashboard.services.background import Poller
 from credit_dashboard.storage.batches import BatchStore
 from credit_dashboard.storage.schema import ID_COLUMN
 
@@ -50,8 +50,7 @@ class BatchClients:
         self._lookup = _Lookup({}, {}, [])
         self._refresh_lock = threading.Lock()
         self.version = -1
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poller: Poller[BatchClients] | None = None
 
     @property
     def store(self) -> BatchStore:
@@ -111,12 +110,12 @@ class BatchClients:
                         os.getpid(), len(new), len(where))
             return True
 
-    def _poll(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                self.refresh()
-            except Exception as exc:  # a locked or briefly unreachable index: try again later
-                logger.warning("batch poller: %s", exc)
+    def _poll_once(self) -> None:
+        # A locked or briefly unreachable index: the poller logs it and tries again later.
+        self.refresh()
+
+    def _after_fork(self) -> None:
+        self._refresh_lock = threading.Lock()  # the parent's poller may have held it
 
     def start(self, interval: float | None = None) -> None:
         """Load what is there now, then keep polling in a daemon thread (restarted after fork)."""
@@ -126,22 +125,9 @@ class BatchClients:
             self.refresh()
         except Exception as exc:
             logger.warning("batch clients not loaded yet: %s", exc)
-        self._start_thread(interval)
-        reference = weakref.ref(self)
-
-        def after_fork() -> None:
-            alive = reference()
-            if alive is not None and not alive._stop.is_set():
-                alive._refresh_lock = threading.Lock()
-                alive._start_thread(interval)
-
-        os.register_at_fork(after_in_child=after_fork)
-
-    def _start_thread(self, interval: float) -> None:
-        self._thread = threading.Thread(
-            target=self._poll, args=(interval,), name="batch-poller", daemon=True
-        )
-        self._thread.start()
+        self._poller = Poller(self, "batch-poller", interval, BatchClients._poll_once,
+                              after_fork=BatchClients._after_fork).start()
 
     def stop(self) -> None:
-        self._stop.set()
+        if self._poller is not None:
+            self._poller.stop()

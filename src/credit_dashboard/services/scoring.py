@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,16 +20,17 @@ import pandas as pd
 
 from credit_dashboard.i18n import current_language
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.model.artifact import LoadedModel
 from credit_dashboard.model.cost import GRANT as GRANT  # re-exported: the decision words
 from credit_dashboard.model.cost import REFUSE as REFUSE
 from credit_dashboard.model.cost import decision_for
 from credit_dashboard.services import validation
 from credit_dashboard.services.explain import Contribution, build_contributions
 from credit_dashboard.services.labels import is_missing
+from credit_dashboard.services.served_version import ServedVersion
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN, pandas_dtype
 
 logger = logging.getLogger(__name__)
-
 
 
 class UnknownClientError(LookupError):
@@ -109,42 +110,61 @@ class ResultCache(Protocol):
     def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
 
 
-@dataclass
 class ScoringService:
-    """Scores applicants by id and raw records with the loaded model."""
+    """Scores applicants by id and raw records with the served model version.
 
-    loaded_model: Any
-    applicants: pd.DataFrame
-    #: Past clients (not needed to score; the app keeps them in ``AppServices.history``).
-    history: pd.DataFrame | None = None
-    cache: ResultCache | None = None
-    #: Applicants of stored batches (``services.batch_clients``), looked up after the table's.
-    more_clients: MoreClients | None = None
-    _positions: pd.Index = field(init=False, repr=False)
-    _sorted_ids: list[str] = field(init=False, repr=False)
+    The version (:class:`ServedVersion`) is one attribute, replaced whole by :meth:`swap` when
+    an admin activates another one: each scoring reads it once, so a request that started on
+    the old version finishes on it, and the next one uses the new version.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        loaded_model: LoadedModel | ServedVersion,
+        applicants: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+        cache: ResultCache | None = None,
+        more_clients: MoreClients | None = None,
+    ) -> None:
+        self._served = (loaded_model if isinstance(loaded_model, ServedVersion)
+                        else ServedVersion(loaded_model))
+        self.applicants = applicants
+        #: Past clients (not needed to score; the app keeps them in ``AppServices.history``).
+        self.history = history
+        self.cache = cache
+        #: Applicants of stored batches (``services.batch_clients``), looked up after the table's.
+        self.more_clients = more_clients
         ids = self.applicants[ID_COLUMN].to_numpy()
         self._positions = pd.Index(ids)
         if not self._positions.is_unique:
             raise ValueError(f"applicants table has duplicate {ID_COLUMN} values")
         self._sorted_ids = sorted(str(int(i)) for i in ids)
-        model = self.loaded_model.model
-        self._input_columns = list(model.input_columns)
         logger.info("scoring service ready: %d applicants, model %s", len(ids), self.model_version)
 
     # --- what the model is ------------------------------------------------------------------
     @property
+    def served(self) -> ServedVersion:
+        return self._served
+
+    def swap(self, served: ServedVersion) -> None:
+        """Serve ``served`` from the next request on (prepared and checked by the caller)."""
+        self._served = served
+
+    @property
+    def loaded_model(self) -> LoadedModel:
+        return self._served.loaded
+
+    @property
     def model(self) -> Any:
-        return self.loaded_model.model
+        return self._served.model
 
     @property
     def card(self) -> dict[str, Any]:
-        return self.loaded_model.card
+        return self._served.card
 
     @property
     def model_version(self) -> str:
-        return str(self.loaded_model.version)
+        return self._served.version
 
     @property
     def decision_threshold(self) -> float:
@@ -191,20 +211,25 @@ class ScoringService:
         return self.applicants.iloc[position : position + 1]
 
     # --- scoring ----------------------------------------------------------------------------
-    def _cache_key(self, client_id: int) -> str:
-        # The language is part of the key: a result carries its readable labels.
-        return f"client-result/{self.model_version}/{current_language()}/{client_id}"
+    @staticmethod
+    def _cache_key(version: str, client_id: int) -> str:
+        # The version is part of the key: after a switch no worker (nor another instance sharing
+        # Redis) reads the previous version's results. The language too: a result carries its
+        # readable labels.
+        return f"client-result/{version}/{current_language()}/{client_id}"
 
     def score_client(self, client_id: object, use_cache: bool = True) -> ClientResult:
         """Score and explain one applicant (cached per model version and id)."""
         key = parse_client_id(client_id)
+        served = self._served  # one version for the key and the result
+        cache_key = self._cache_key(served.version, key)
         if use_cache and self.cache is not None:
-            cached = self.cache.get(self._cache_key(key))
+            cached = self.cache.get(cache_key)
             if cached is not None:
                 return cached
-        result = self._score_frame(self.applicant_row(key), key)
+        result = self._score_frame(self.applicant_row(key), key, served)
         if use_cache and self.cache is not None:
-            self.cache.set(self._cache_key(key), result)
+            self.cache.set(cache_key, result)
         return result
 
     def score_record(self, record: Mapping[str, object] | pd.DataFrame) -> ClientResult:
@@ -218,8 +243,9 @@ class ScoringService:
             if len(record) != 1:
                 raise ValueError(f"score_record takes one row, got {len(record)}")
             record = record.iloc[0].to_dict()
+        served = self._served
         row = {}
-        for column in self._input_columns:
+        for column in served.model.input_columns:
             value = record.get(column)
             if is_missing(value):  # NaN in a text column would otherwise become the text "nan"
                 value = None
@@ -231,19 +257,22 @@ class ScoringService:
         frame = pd.DataFrame(row)
         raw_id = record.get(ID_COLUMN)
         client_id = None if raw_id is None else parse_client_id(raw_id)
-        return self._score_frame(frame, client_id)
+        return self._score_frame(frame, client_id, served)
 
-    def _score_frame(self, frame: pd.DataFrame, client_id: int | None) -> ClientResult:
+    def _score_frame(
+        self, frame: pd.DataFrame, client_id: int | None, served: ServedVersion
+    ) -> ClientResult:
         if TARGET_COLUMN in frame.columns:
             frame = frame.drop(columns=[TARGET_COLUMN])
         # One transform of the row for the probability, the contributions and the values; the
         # probability is derived from the contributions shown, so the two can never disagree.
-        explanation = self.model.explain_rows(frame)
+        model = served.model
+        explanation = model.explain_rows(frame)
         probability = float(explanation.probability[0])
         base = float(explanation.base_value)
         row = explanation.contributions.iloc[0]
         values = explanation.feature_values
-        threshold = self.decision_threshold
+        threshold = float(model.decision_threshold)
         return ClientResult(
             client_id=client_id,
             default_probability=probability,
@@ -252,5 +281,5 @@ class ScoringService:
             margin=probability - threshold,
             base_value=base,
             contributions=build_contributions(row, _client_values(values, frame)),
-            model_version=self.model_version,
+            model_version=served.version,
         )

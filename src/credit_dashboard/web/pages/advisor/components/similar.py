@@ -1,7 +1,10 @@
 """Similar-clients panel: the past clients closest to this one and how they actually did.
 
 The index (:mod:`credit_dashboard.services.neighbours`) is built in the background at start-up;
-only a query made in its first seconds waits for it.
+only a query made in its first seconds waits for it. The probability beside each past client is
+the out-of-fold one of the served version's training run (``services.out_of_fold``), never the
+final model's in-sample score; the panel says so, and says why there is none for a version that
+did not keep them.
 """
 
 from __future__ import annotations
@@ -22,13 +25,28 @@ from credit_dashboard.web.pages.tables import scrolling_table
 
 TABLE = "similar-clients"
 SUMMARY = "similar-summary"
+NOTE = "similar-probability-note"
 
 N_NEIGHBOURS = 10
 #: How long a similar-clients query waits for the index still being built at start-up.
 INDEX_WAIT_S = 120.0
 
 
-def neighbours_view(answer: SimilarClients) -> html.Div:
+def probability_note(answer: SimilarClients, served_version: str) -> str:
+    """Where the probabilities come from, in words (or why there are none)."""
+    if answer.scores_version is None:
+        return _("Model version {version} kept no out-of-fold probabilities, so none is shown: "
+                 "its scores of the clients it was trained on would look better than they "
+                 "are.").format(version=served_version)
+    note = _("Probabilities are out-of-fold scores from the training run of model version "
+             "{version}: each past client was scored by a model that had not seen them.").format(
+        version=answer.scores_version)
+    if answer.neighbours["default_probability"].isna().any():
+        note += " " + _("– : a client that training run did not score.")
+    return note
+
+
+def neighbours_view(answer: SimilarClients, served_version: str = "") -> html.Div:
     table = answer.neighbours
     defaults = answer.n_defaults
     summary = _("{defaults} of these {k} similar past clients defaulted ({rate}), against "
@@ -39,7 +57,7 @@ def neighbours_view(answer: SimilarClients) -> html.Div:
     columns = (
         (_("Client"), lambda r: str(r.SK_ID_CURR)),
         (_("Outcome"), lambda r: defaulted if r.TARGET == 1 else repaid),
-        (_("Model probability"), lambda r: "–" if math.isnan(r.default_probability)
+        (_("Out-of-fold probability"), lambda r: "–" if math.isnan(r.default_probability)
          else format_percent(r.default_probability)),
         (_("Age"), lambda r: format_number(r.AGE_YEARS)),
         (_("Years employed"), lambda r: not_employed if is_missing(r.YEARS_EMPLOYED)
@@ -61,6 +79,8 @@ def neighbours_view(answer: SimilarClients) -> html.Div:
             html.P(summary, className="fw-bold", id=SUMMARY),
             scrolling_table(dbc.Table([head, body], size="sm", striped=True, className="mb-0"),
                             _("Similar past clients")),
+            html.P(probability_note(answer, served_version), className="text-muted small mt-2",
+                   id=NOTE),
         ]
     )
 
@@ -96,4 +116,6 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         except (TimeoutError, RuntimeError) as exc:
             return dbc.Alert(_("Similar clients are not available: {problem}.").format(
                 problem=exc), color="warning")
-        return neighbours_view(index.query(row, k=N_NEIGHBOURS))
+        served = services.scoring.served  # one version for the scores and the note
+        answer = index.query(row, k=N_NEIGHBOURS, scores=served.out_of_fold)
+        return neighbours_view(answer, served.version)
