@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifacts", type=Path, default=ROOT / "artifacts")
     parser.add_argument("--clients", type=int, default=300, help="random clients timed (>= 200)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model-switch", action="store_true",
+                        help="only time how long 2 gunicorn workers take to serve a newly "
+                             "activated version (scripts/benchmark_model_switch.py)")
     args = parser.parse_args(argv)
 
     missing = [p for p in (args.data / "application_train.parquet",
@@ -270,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         print("create them first: bash scripts/run.sh (or scripts/make_data.py, then "
               "scripts/train.py), then run this again")
         return 1
+    if args.model_switch:
+        from benchmark_model_switch import main as model_switch
+
+        return model_switch(["--data", str(args.data), "--artifacts", str(args.artifacts)])
 
     print(f"per-client latency over {args.clients} random clients x {REPEATS} (in-process, cache "
           "bypassed)...")

@@ -24,9 +24,9 @@ from credit_dashboard.services.out_of_fold import OutOfFoldScores
 from credit_dashboard.services.similarity_space import SimilaritySpace
 from credit_dashboard.storage.schema import (
     DAYS_EMPLOYED_ANOMALY,
-    DAYS_PER_YEAR,
     ID_COLUMN,
     TARGET_COLUMN,
+    days_to_years,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,11 +50,11 @@ FACT_COLUMNS: tuple[str, ...] = (
 def years_employed(days_employed: pd.Series) -> pd.Series:
     """Years in the current job; missing for Kaggle's "not employed" placeholder (365243 days)."""
     days = pd.to_numeric(days_employed, errors="coerce").astype("float64")
-    return (-days / DAYS_PER_YEAR).where(days != DAYS_EMPLOYED_ANOMALY)
+    return days_to_years(days).where(days != DAYS_EMPLOYED_ANOMALY)
 
 
 def age_years(days_birth: pd.Series) -> pd.Series:
-    return -pd.to_numeric(days_birth, errors="coerce").astype("float64") / DAYS_PER_YEAR
+    return days_to_years(pd.to_numeric(days_birth, errors="coerce").astype("float64"))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.model.median_scaling import MedianScaling
-from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, DAYS_PER_YEAR
+from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, days_to_years
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +84,13 @@ def _fact_matrix(raw: pd.DataFrame) -> np.ndarray:
         credit = np.where(num["AMT_CREDIT"] > 0, num["AMT_CREDIT"], np.nan)
         days_employed = num["DAYS_EMPLOYED"]
         employed = np.where(
-            days_employed == DAYS_EMPLOYED_ANOMALY, np.nan, -days_employed / DAYS_PER_YEAR
+            days_employed == DAYS_EMPLOYED_ANOMALY, np.nan, days_to_years(days_employed)
         )
         columns = (
             num["EXT_SOURCE_1"],
             num["EXT_SOURCE_2"],
             num["EXT_SOURCE_3"],
-            -num["DAYS_BIRTH"] / DAYS_PER_YEAR,
+            days_to_years(num["DAYS_BIRTH"]),
             employed,
             log_amount("AMT_INCOME_TOTAL"),
             log_amount("AMT_CREDIT"),
