@@ -189,10 +189,12 @@ def test_create_app_registers_logins_api_and_pages_in_order(app_settings, dash_a
 
     app = create_app(app_settings)
     parts = app.server.config["CREDIT_PARTS"]
-    assert parts == ("auth", "api", "page /", "page /analyst", "page /model")
+    assert parts == ("auth", "api", "page /", "page /analyst", "page /model",
+                     "page /admin/accounts")
     assert app.server.test_client().get("/api/health").status_code == 200
     # The tests' app: pages only, no login in front of them.
-    assert dash_app.server.config["CREDIT_PARTS"] == ("page /", "page /analyst", "page /model")
+    assert dash_app.server.config["CREDIT_PARTS"] == (
+        "page /", "page /analyst", "page /model", "page /admin/accounts")
     assert dash_app.server.test_client().get("/").status_code == 200
 
 
