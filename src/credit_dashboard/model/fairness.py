@@ -28,7 +28,7 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import roc_auc_score
 
-from credit_dashboard.storage.schema import DAYS_PER_YEAR
+from credit_dashboard.storage.schema import days_to_years
 
 #: Age bands of the fairness section: [lower, upper) in years.
 AGE_BANDS: tuple[tuple[str, float, float], ...] = (
@@ -42,7 +42,7 @@ PROTECTED_ATTRIBUTES = ("CODE_GENDER", "AGE_BAND")
 
 def age_band(days_birth: pd.Series) -> pd.Series:
     """DAYS_BIRTH (negative days) -> the age band label of each client."""
-    years = -pd.to_numeric(days_birth, errors="coerce").to_numpy(dtype=np.float64) / DAYS_PER_YEAR
+    years = days_to_years(pd.to_numeric(days_birth, errors="coerce").to_numpy(dtype=np.float64))
     labels = np.full(len(years), "unknown", dtype=object)
     for name, low, high in AGE_BANDS:
         labels[(years >= low) & (years < high)] = name

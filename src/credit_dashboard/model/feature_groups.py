@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from credit_dashboard.storage.schema import DAYS_PER_YEAR
+from credit_dashboard.storage.schema import days_to_years
 
 EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 DOCUMENT_FLAGS = tuple(f"FLAG_DOCUMENT_{i}" for i in range(2, 22))
@@ -160,7 +160,7 @@ def _external(c: Mapping[str, np.ndarray], n: int, p: Mapping) -> dict[str, np.n
 
 def _age_employment(c: Mapping[str, np.ndarray], n: int, p: Mapping) -> dict[str, np.ndarray]:
     birth = c["DAYS_BIRTH"]
-    age_years = -birth / DAYS_PER_YEAR
+    age_years = days_to_years(birth)
     return {
         "DAYS_EMPLOYED_ANOMALY": c["_DAYS_EMPLOYED_ANOMALY"],
         "EMPLOYED_AGE_RATIO": ratio(c["DAYS_EMPLOYED"], birth),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from credit_dashboard.storage.schema import DAYS_PER_YEAR
+from credit_dashboard.storage.schema import days_to_years
 
 SEGMENTS: tuple[str, ...] = (
     "NAME_CONTRACT_TYPE", "NAME_INCOME_TYPE", "AGE_BAND", "NAME_EDUCATION_TYPE",
@@ -27,7 +27,7 @@ _UNKNOWN = "not known"
 
 def age_band(days_birth: pd.Series) -> pd.Series:
     """"under 25", "25-34", ..., "65 and over" from Kaggle's negative DAYS_BIRTH."""
-    years = -pd.to_numeric(days_birth, errors="coerce") / DAYS_PER_YEAR
+    years = days_to_years(pd.to_numeric(days_birth, errors="coerce"))
     labels = [f"under {AGE_BOUNDS[0]}"]
     labels += [f"{lo}-{hi - 1}" for lo, hi in zip(AGE_BOUNDS[:-1], AGE_BOUNDS[1:], strict=True)]
     labels.append(f"{AGE_BOUNDS[-1]} and over")

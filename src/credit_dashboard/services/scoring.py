@@ -26,9 +26,8 @@ from credit_dashboard.model.cost import REFUSE as REFUSE
 from credit_dashboard.model.cost import decision_for
 from credit_dashboard.services import validation
 from credit_dashboard.services.explain import Contribution, build_contributions
-from credit_dashboard.services.labels import is_missing
 from credit_dashboard.services.served_version import ServedVersion
-from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN, pandas_dtype
+from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN, is_missing, pandas_dtype
 
 logger = logging.getLogger(__name__)
 
