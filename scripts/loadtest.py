@@ -260,6 +260,9 @@ class Scenario:
     recorder: Recorder
     #: Share of an advisor's rounds that end with a recorded decision.
     decide_share: float = 0.2
+    #: Seconds over which the advisors arrive (advisor k of n starts at k/n of it).
+    ramp_up_s: float = 0.0
+    n_advisors: int = 1
 
 
 def sign_in(base: str, username: str, password: str, recorder: Recorder) -> requests.Session:
@@ -280,7 +283,10 @@ def sign_in(base: str, username: str, password: str, recorder: Recorder) -> requ
 Account = tuple[str, str, str]
 
 
-def advisor(scenario: Scenario, seed: int, account: Account) -> None:
+def advisor(scenario: Scenario, seed: int, account: Account, rank: int = 0) -> None:
+    # Advisors arrive over the ramp-up, as a branch opens, instead of all signing in within the
+    # same millisecond (a burst no real day has, which measures the queue, not the service).
+    time.sleep(scenario.ramp_up_s * rank / max(scenario.n_advisors, 1))
     try:
         _advise(scenario, seed, account)
     except Exception as exc:  # one broken advisor is an error to report, not a silent thread death
@@ -462,8 +468,8 @@ def _table(recorder: Recorder) -> tuple[list[float], int]:
 
 def report(recorders: dict[str, Recorder], wall_s: float, args: argparse.Namespace,
            logs: dict[str, Path], store: DecisionStore) -> bool:
-    print(f"\n{args.users} advisors over {len(recorders)} instance(s), {wall_s:.0f}s, think time "
-          f"{args.think:g}s, gunicorn {args.workers} workers x {args.threads} threads each")
+    print(f"\n{args.users} advisors over {len(recorders)} instance(s), {wall_s:.0f}s (arrivals over "
+          f"{args.ramp_up:g}s), think time {args.think:g}s, gunicorn {args.workers} workers x {args.threads} threads each")
     every: list[float] = []
     errors = resent = 0
     problems_total: dict[str, int] = defaultdict(int)
@@ -548,8 +554,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help="concurrent advisors")
     parser.add_argument("--duration", type=float, default=120, help="seconds of load")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean pause between an advisor's steps, seconds (0 = flat out)")
+    parser.add_argument("--think", type=float, default=10.0,
+                        help="mean pause between an advisor's three steps (search, read the "
+                        "client, decide), seconds; 10 s means a client every ~30 s per advisor, "
+                        "faster than a real advisor reads one (0 = flat out)")
+    parser.add_argument("--ramp-up", type=float, default=30.0,
+                        help="seconds over which the advisors arrive (0 = all at once)")
     parser.add_argument("--instances", type=int, default=1,
                         help="gunicorn instances sharing one database and one Redis")
     parser.add_argument("--database-url", default=None,
@@ -569,6 +579,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.users < 1 or args.duration <= 0 or args.instances < 1:
         parser.error("--users and --instances must be >= 1 and --duration > 0")
+    if args.think < 0 or args.ramp_up < 0:
+        parser.error("--think and --ramp-up must be >= 0 seconds")
 
     # A stopped run (kill, Ctrl-C) still stops its gunicorns and the servers it started.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -618,17 +630,18 @@ def main() -> int:
             with sign_in(first, accounts[0][0], accounts[0][1], Recorder()) as browser:
                 callbacks, page_values = advisor_page(first, browser)
             recorders = {name: Recorder() for name in bases}
-            deadline = time.monotonic() + args.duration
+            deadline = time.monotonic() + args.ramp_up + args.duration
             scenarios = [
                 Scenario(base, client_ids, records, callbacks,
-                         page_values, args.think, deadline, recorders[name], args.decide_share)
+                         page_values, args.think, deadline, recorders[name], args.decide_share,
+                         ramp_up_s=args.ramp_up, n_advisors=args.users)
                 for name, base in bases.items()
             ]
             print(f"==> {args.users} advisors for {args.duration:g}s over "
                   f"{len(scenarios)} instance(s)", flush=True)
             started = time.monotonic()
             threads = [threading.Thread(target=advisor, args=(
-                scenarios[i % len(scenarios)], args.seed + i, accounts[i]))
+                scenarios[i % len(scenarios)], args.seed + i, accounts[i], i))
                 for i in range(args.users)]
             for thread in threads:
                 thread.start()

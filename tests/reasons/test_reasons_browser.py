@@ -50,8 +50,10 @@ def test_refused_client_reasons_then_notice(dash_duo, small_data_dir, small_arti
         assert text.startswith(reason) and text.endswith(" points)")
     link = dash_duo.find_element("#reasons-notice-link")
     assert link.get_attribute("href").endswith(f"/notice/{refused.client_id}")
-    # The analysts' table is there, folded away.
-    assert dash_duo.find_element("#reasons-facts-table") is not None
+    # The analysts' table is folded away and built when its fold is opened.
+    assert dash_duo.find_elements("#reasons-facts-table") == []
+    dash_duo.find_element("#reasons-facts-toggle").click()
+    dash_duo.wait_for_element("#reasons-facts-table", timeout=30)
     _save(dash_duo, "reasons_advisor_page")
     panel = dash_duo.find_element("#reasons-body").find_element("xpath", "../..")
     panel.screenshot(str(SCREENSHOTS / "reasons_panel.png"))

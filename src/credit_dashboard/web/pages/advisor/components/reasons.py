@@ -5,6 +5,9 @@ The reasons come from ``services.reasons`` (the same list as the API's ``reasons
 notice). Protected facts the model leaned on are named to the advisor, never to the applicant, so
 the person taking the decision sees them. Below, collapsed, a table of every fact group with its
 features, effects in points and exact log-odds: analysts expand a group into what the model saw.
+That table is built only once its fold has been opened: it is several hundred Dash components
+(a third of the advisor page's server time for one client under load, measured with
+scripts/loadtest.py) that most advisors never unfold.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from credit_dashboard.web.pages.advisor.notice import NOTICE_URL, notice_path
 
 REASONS_BODY = "reasons-body"
 REASONS_FACTS = "reasons-facts"
+REASONS_FACTS_TOGGLE = "reasons-facts-toggle"
 REASONS_NOTICE_LINK = "reasons-notice-link"
 
 
@@ -37,7 +41,8 @@ def layout(services: AppServices) -> dbc.Card:
                     html.Details(
                         [
                             html.Summary(_("Every fact behind the score, with its features "
-                                           "(points and exact log-odds, for analysts)")),
+                                           "(points and exact log-odds, for analysts)"),
+                                         id=REASONS_FACTS_TOGGLE),
                             html.Div(id=REASONS_FACTS, className="mt-2"),
                         ],
                         className="mt-3",
@@ -125,16 +130,27 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
     """Fill the panel whenever the selected client changes."""
     from credit_dashboard.web.pages.advisor.common import CLIENT_STORE
 
+    @app.callback(Output(REASONS_BODY, "children"), Input(CLIENT_STORE, "data"))
+    def show_reasons(client_text: str | None) -> html.Div | None:
+        result = _scored(client_text)
+        return None if result is None else reasons_block(result, refusal_reasons(result))
+
     @app.callback(
-        Output(REASONS_BODY, "children"),
         Output(REASONS_FACTS, "children"),
         Input(CLIENT_STORE, "data"),
+        Input(REASONS_FACTS_TOGGLE, "n_clicks"),
     )
-    def show_reasons(client_text: str | None) -> tuple:
+    def show_facts(client_text: str | None, opened: int | None) -> html.Table | None:
+        """The analysts' table, once its fold has been opened (then kept for the next client)."""
+        if not opened:
+            return None
+        result = _scored(client_text)
+        return None if result is None else facts_table(grouped(result))
+
+    def _scored(client_text: str | None) -> ClientResult | None:
         if not client_text:
-            return None, None
+            return None
         try:
-            result = services.scoring.score_client(client_text)
+            return services.scoring.score_client(client_text)
         except UnknownClientError:
-            return None, None
-        return reasons_block(result, refusal_reasons(result)), facts_table(grouped(result))
+            return None
