@@ -468,8 +468,9 @@ def _table(recorder: Recorder) -> tuple[list[float], int]:
 
 def report(recorders: dict[str, Recorder], wall_s: float, args: argparse.Namespace,
            logs: dict[str, Path], store: DecisionStore) -> bool:
-    print(f"\n{args.users} advisors over {len(recorders)} instance(s), {wall_s:.0f}s (arrivals over "
-          f"{args.ramp_up:g}s), think time {args.think:g}s, gunicorn {args.workers} workers x {args.threads} threads each")
+    print(f"\n{args.users} advisors over {len(recorders)} instance(s), {wall_s:.0f}s "
+          f"(arrivals over {args.ramp_up:g}s), think time {args.think:g}s, "
+          f"gunicorn {args.workers} workers x {args.threads} threads each")
     every: list[float] = []
     errors = resent = 0
     problems_total: dict[str, int] = defaultdict(int)
