@@ -19,7 +19,7 @@ fi
 # A model is there when a version is active (active.json) or, for a folder trained before model
 # versions existed, when model.joblib and its card sit at the top.
 if [ ! -f "$ARTIFACTS_DIR/active.json" ] && { [ ! -f "$ARTIFACTS_DIR/model.joblib" ] || [ ! -f "$ARTIFACTS_DIR/model_card.json" ]; }; then
-    echo "==> training the model in quick mode into $ARTIFACTS_DIR/ (about a minute)"
+    echo "==> training the model in quick mode into $ARTIFACTS_DIR/ (about two minutes)"
     "$PY" scripts/train.py --train "$DATA_DIR/application_train.parquet" \
         --applicants "$DATA_DIR/application_test.parquet" --out "$ARTIFACTS_DIR" --quick
 else

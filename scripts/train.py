@@ -1,10 +1,14 @@
 """Train the credit-risk model and write everything the dashboard loads into the artifacts folder.
 
-    python scripts/train.py                 # full run on data/ -> artifacts/ (<= 15 min on 2 cores)
-    python scripts/train.py --quick         # the default model of run.sh: no search, all rows
+    python scripts/train.py                 # full run on data/ -> artifacts/ (budget 900 s)
+    python scripts/train.py --quick         # the default model of run.sh: no search (budget 180 s)
+    python scripts/train.py --time-budget 600       # the whole run within 10 minutes
     python scripts/train.py --exclude-protected   # the same without CODE_GENDER
     python scripts/train.py --train application_train.csv --applicants application_test.csv
 
+The run's stages (search, comparison of imbalance options, held-out evaluation, final fit,
+reports) share one wall-clock budget (--time-budget, or CREDIT_TRAIN_TIME_BUDGET seconds); the
+card's time_budget section records it and the time each stage took.
 Every run also fits the plain baseline LightGBM on the same folds and held-out rows; the tuned
 model is shipped only when it beats it on both AUC and business cost. Writes a new version,
 versions/<UTC time>-<sha12>/ (model.joblib, model_card.json, drift_report.html, drift_summary.json,
@@ -57,10 +61,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=None,
                         help="stratified cross-validation folds (default: 5 up to 100000 "
                              "development rows, 3 above, 2 above in quick mode)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="wall-clock seconds for the whole run, shared by its stages "
+                             "(default: CREDIT_TRAIN_TIME_BUDGET, else 900; 180 in quick mode)")
     parser.add_argument("--search-budget", type=int, default=None,
-                        help="Optuna trials of the LightGBM search (default: 20; none in quick)")
+                        help="Optuna trials of the LightGBM search (default: 40, or as many as "
+                             "its share of the time budget allows; none in quick mode)")
     parser.add_argument("--search-seconds", type=float, default=None,
-                        help="time budget of the search in seconds (default: 180)")
+                        help="cap on the search's seconds (default: its share of the budget)")
     parser.add_argument("--quick", action="store_true",
                         help="no search: the rule-based settings fitted on all rows (run.sh)")
     parser.add_argument("--exclude-protected", action="store_true",
@@ -94,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         folds=args.folds,
         search_budget=args.search_budget,
         search_seconds=args.search_seconds,
+        time_budget=args.time_budget,
         quick=args.quick,
         seed=args.seed,
         drift_sample_rows=args.drift_rows,
@@ -127,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         f"  baseline on the same {baseline['rows']} held-out rows: AUC {baseline['roc_auc']:.4f}, "
         f"normalised cost {baseline['normalised_cost']:.4f}\n"
         f"  {card['chosen']['reason']}\n"
-        f"  drift: {card['drift_share']:.1%} of columns; {result.seconds:.0f} s in total"
+        f"  drift: {card['drift_share']:.1%} of columns; {result.seconds:.0f} s in total "
+        f"(budget {card['time_budget']['seconds']:.0f} s: "
+        + ", ".join(f"{name} {stage['wall_seconds']:.0f} s"
+                    for name, stage in card["time_budget"]["stages"].items())
+        + ")"
     )
     return 0
 

@@ -50,6 +50,7 @@ def run_15k(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(oof, "choose_operating_point", recording_choose)
         patch.setattr(FeatureEngineer, "fit", recording_fit)
+        patch.delenv("CREDIT_TRAIN_TIME_BUDGET", raising=False)
         result = train(TrainConfig(
             train_path=data / TRAIN_TABLE, applicants_path=data / APPLICANTS_TABLE, out_dir=out,
             folds=3, search_budget=2, search_seconds=30, tune_rows=4000, seed=3,
@@ -67,6 +68,21 @@ def test_a_15k_row_full_run_completes_with_a_search(run_15k):
     assert card["data_fingerprint"]["train_rows"] == ROWS_15K
     assert 0.6 < card["holdout"]["roc_auc"] < card["bayes_auc"] + 0.02
     assert card["chosen"]["reason"]
+
+
+def test_the_15k_run_records_its_budget_and_every_stage(run_15k):
+    card = run_15k["card"]
+    budget = card["time_budget"]
+    assert budget["seconds"] == 900 and budget["source"] == "default"
+    stages = budget["stages"]
+    assert list(stages) == ["read", "search", "comparison", "holdout", "final_fit", "reports"]
+    assert all(stage["wall_seconds"] > 0 for stage in stages.values())
+    assert [s["deadline_seconds"] for s in stages.values()] == sorted(
+        s["deadline_seconds"] for s in stages.values())
+    assert stages["reports"]["deadline_seconds"] == budget["seconds"]
+    assert sum(s["wall_seconds"] for s in stages.values()) <= card["training_seconds"] + 0.5
+    # The search got the smaller of --search-seconds and what the budget left it.
+    assert 0 < card["search"]["seconds"] <= 30
 
 
 def test_no_choice_before_the_final_fit_sees_a_held_out_row(run_15k):

@@ -193,11 +193,28 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
             if missing > self.max_missing_share:
                 drops[column] = f"almost empty ({missing:.1%} missing)"
                 continue
-            top = values.value_counts(dropna=False)
-            dominant = float(top.iloc[0]) / n if len(top) else 1.0
-            if len(top) <= 1 or dominant >= self.max_dominant_share:
+            dominant, distinct = self._dominant_share(values, missing, n)
+            if distinct <= 1 or dominant >= self.max_dominant_share:
                 drops[column] = f"constant ({dominant:.2%} of rows share one value)"
         return drops
+
+    def _dominant_share(self, values: pd.Series, missing: float, n: int) -> tuple[float, int]:
+        """(share of the most frequent value, missing counted as one value; at most 2 = "several"
+        distinct values), exact whenever the share reaches ``max_dominant_share``.
+
+        Counting every value of 150 float columns was a third of each fit at 300 k rows. A value
+        held by more than half the rows is the median of the non-missing ones, so for a threshold
+        above one half comparing with the median answers the same question in one pass.
+        """
+        if (self.max_dominant_share <= 0.5 or not pd.api.types.is_float_dtype(values.dtype)
+                or missing >= self.max_dominant_share):
+            top = values.value_counts(dropna=False)
+            return (float(top.iloc[0]) / n if len(top) else 1.0), min(len(top), 2)
+        present = values.to_numpy(dtype=np.float64)
+        present = present[~np.isnan(present)]
+        share = float(np.count_nonzero(present == np.median(present))) / n
+        distinct = 1 if missing == 0 and share == 1.0 else 2
+        return max(share, missing), distinct
 
     # -- transform -------------------------------------------------------------------------------
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from credit_dashboard.model.params import (
     final_tree_count,
     regularised_params,
 )
+from credit_dashboard.model.time_budget import TimeBudget
 from credit_dashboard.model.tuning import TuningResult, tune_lightgbm
 from credit_dashboard.storage.schema import ID_COLUMN
 
@@ -69,6 +70,8 @@ class Evaluation:
     hold_index: pd.Index
     ship: str
     reason: str
+    #: Seconds the search was given (0 without a search).
+    search_seconds: float = 0.0
 
     @property
     def shipped_holdout(self) -> dict:
@@ -108,25 +111,70 @@ def _baseline(config: object) -> object:
 
 
 def _settings(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, folds: int,
-              started: float) -> tuple[dict, TuningResult | None]:
-    """Optuna's best settings (full mode), or the rule-based ones for the fold size (quick)."""
+              started: float, budget: TimeBudget) -> tuple[dict, TuningResult | None, float]:
+    """Optuna's best settings (full mode), or the rule-based ones for the fold size (quick).
+
+    Also returns the seconds the search was given: what is left until the search stage's deadline,
+    capped by ``search_seconds`` when set.
+    """
     rate = float(y_dev.mean())
     fold_rows = int(len(X_dev) * (folds - 1) / folds * 0.9)
     if config.budget <= 0:
-        return regularised_params(fold_rows, rate), None
+        return regularised_params(fold_rows, rate), None, 0.0
+    seconds = budget.left("search")
+    if config.search_seconds is not None:
+        seconds = min(seconds, float(config.search_seconds))
+    if seconds <= 0:
+        budget.note("search", "no time left for a search: the rule-based settings are used")
+        return regularised_params(fold_rows, rate), None, 0.0
     X_tune, y_tune = X_dev, y_dev
     if len(X_dev) > config.tune_row_cap:
         X_tune, _, y_tune, _ = _stratified_part(X_dev, y_dev, config.tune_row_cap, config.seed)
     inner = 5 if len(X_tune) <= 30_000 else 3
     logger.info("tuning lightgbm: up to %d trials / %.0f s, %d-fold CV on %d rows (%s)",
-                config.budget, config.seconds, inner, len(X_tune), _elapsed(started))
+                config.budget, seconds, inner, len(X_tune), _elapsed(started))
     tuning = tune_lightgbm(X_tune, y_tune, imbalance="none", budget=config.budget,
-                           seconds=config.seconds, seed=config.seed, n_jobs=config.n_jobs,
+                           seconds=seconds, seed=config.seed, n_jobs=config.n_jobs,
                            folds=inner, exclude=config.excluded, started=started)
     # The search ran on fewer rows; the learning rate follows the rule for the folds' size.
     params = {k: v for k, v in tuning.best_params.items() if k != "n_estimators"}
     params["learning_rate"] = regularised_params(fold_rows, rate)["learning_rate"]
-    return params, tuning
+    return params, tuning, seconds
+
+
+#: Expected time of an extra imbalance option's folds relative to the first option's. On the
+#: 307 k embedded rows under-sampling (minority 1:2 majority, a quarter of the rows) took 0.27 of
+#: it and class weights 0.88; 0.5 and 1.0 keep a margin.
+_RELATIVE_COST = {"undersample": 0.5, "smote": 2.0}
+
+
+def _option_folds(config: object, option: str, params: dict, X_dev: pd.DataFrame,
+                  y_dev: pd.Series, splits: list, started: float) -> FoldPredictions:
+    return fold_predictions(
+        lambda: _lightgbm(config, option, params, MAX_TREES), X_dev, y_dev, splits,
+        early_stopping=True, seed=config.seed, label=f"[cv] lightgbm/{option}", started=started)
+
+
+def _compare_options(config: object, params: dict, X_dev: pd.DataFrame, y_dev: pd.Series,
+                     splits: list, started: float, budget: TimeBudget
+                     ) -> tuple[dict[str, FoldPredictions], FoldPredictions]:
+    """Fold predictions of the first imbalance option and of the baseline (always), then of each
+    other option whose expected time still fits before the comparison's deadline."""
+    first, *others = config.imbalance_options
+    options = {first: _option_folds(config, first, params, X_dev, y_dev, splits, started)}
+    baseline_folds = fold_predictions(lambda: _baseline(config), X_dev, y_dev, splits,
+                                      early_stopping=False, seed=config.seed,
+                                      label="[cv] baseline", started=started)
+    for option in others:
+        expected = options[first].fit_seconds * _RELATIVE_COST.get(option, 1.0)
+        left = budget.left("comparison")
+        if expected > left:
+            budget.note("comparison", f"imbalance option {option} skipped: about {expected:.0f} s "
+                                      f"expected, {max(left, 0):.0f} s left")
+            continue
+        options[option] = _option_folds(config, option, params, X_dev, y_dev, splits, started)
+    # The order of config.imbalance_options, whatever ran: ties go to the first.
+    return {o: options[o] for o in config.imbalance_options if o in options}, baseline_folds
 
 
 def _stratified_part(X: pd.DataFrame, y: pd.Series, rows: int, seed: int) -> tuple:
@@ -137,23 +185,20 @@ def _stratified_part(X: pd.DataFrame, y: pd.Series, rows: int, seed: int) -> tup
 
 def evaluate_recipes(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, X_hold: pd.DataFrame,
                      y_hold: pd.Series, splits: list, tracker: object,
-                     started: float) -> Evaluation:
-    """Steps 2-5 of ``training``: settings, fold predictions, honest figures, the ship decision."""
-    params, tuning = _settings(config, X_dev, y_dev, len(splits), started)
+                     started: float, budget: TimeBudget) -> Evaluation:
+    """Steps 2-5 of ``training``: settings, fold predictions, honest figures, the ship decision;
+    timed as the ``search``, ``comparison`` and ``holdout`` stages of ``budget``."""
+    with budget.stage("search"):
+        params, tuning, search_seconds = _settings(config, X_dev, y_dev, len(splits), started,
+                                                   budget)
     if tuning is not None:
         for trial in tuning.trials:
             tracker.log("tune", CHOSEN, "none", trial, trial, rows=tuning_rows(config, X_dev))
     ids = X_dev[ID_COLUMN].to_numpy()
     y = y_dev.to_numpy()
-    options: dict[str, FoldPredictions] = {}
-    for option in config.imbalance_options:
-        options[option] = fold_predictions(
-            lambda option=option: _lightgbm(config, option, params, MAX_TREES), X_dev, y_dev,
-            splits, early_stopping=True, seed=config.seed, label=f"[cv] lightgbm/{option}",
-            started=started)
-    baseline_folds = fold_predictions(lambda: _baseline(config), X_dev, y_dev, splits,
-                                      early_stopping=False, seed=config.seed,
-                                      label="[cv] baseline", started=started)
+    with budget.stage("comparison"):
+        options, baseline_folds = _compare_options(config, params, X_dev, y_dev, splits, started,
+                                                   budget)
     fold_of = baseline_folds.fold_of
     raw = {o: p.raw_logit for o, p in options.items()}
     cv_chosen = nested_fold_scores(ids, y, fold_of, raw)
@@ -175,11 +220,12 @@ def evaluate_recipes(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, X_ho
     trees = final_tree_count(chosen.trees, chosen.fit_rows, len(X_dev))
     logger.info("evaluation model: lightgbm/%s, %d trees on %d development rows (%s)",
                 point.option, trees, len(X_dev), _elapsed(started))
-    evaluation_model = _lightgbm(config, point.option, params, trees).fit(X_dev, y_dev)
-    raw_hold = to_logit(evaluation_model.predict_proba(X_hold)[:, 1])
-    p_hold = point.calibration.probability(raw_hold)
-    baseline_model = _baseline(config).fit(X_dev, y_dev)
-    p_hold_base = baseline_model.predict_proba(X_hold)[:, 1]
+    with budget.stage("holdout"):
+        evaluation_model = _lightgbm(config, point.option, params, trees).fit(X_dev, y_dev)
+        raw_hold = to_logit(evaluation_model.predict_proba(X_hold)[:, 1])
+        p_hold = point.calibration.probability(raw_hold)
+        baseline_model = _baseline(config).fit(X_dev, y_dev)
+        p_hold_base = baseline_model.predict_proba(X_hold)[:, 1]
     y_h = y_hold.to_numpy()
     holdout_chosen = holdout_report(y_h, p_hold, point.threshold)
     holdout_baseline = holdout_report(y_h, p_hold_base, BASELINE_THRESHOLD)
@@ -191,7 +237,7 @@ def evaluate_recipes(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, X_ho
     return Evaluation(params, tuning, options, baseline_folds, cv_chosen, cv_by_option,
                       cv_baseline, point, trees, holdout_chosen, holdout_baseline, raw_hold,
                       to_logit(p_hold_base), p_hold, p_hold_base, X_dev.index, X_hold.index,
-                      ship, reason)
+                      ship, reason, search_seconds)
 
 
 def tuning_rows(config: object, X_dev: pd.DataFrame) -> int:

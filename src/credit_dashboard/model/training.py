@@ -3,7 +3,8 @@
 1. read + validate the tables; hold out a stratified 20 % (the *evaluation* split) that no choice
    ever sees; the other 80 % are the *development* rows, cut into K stratified folds;
 2. full mode: Optuna search of LightGBM settings on the development rows (cross-validated trials,
-   early stopping, pruning, a time budget); quick mode: the rule-based settings of ``params``;
+   early stopping, pruning, the time the run's budget gives it); quick mode: the rule-based
+   settings of ``params``;
 3. out-of-fold predictions on the development folds for each imbalance option and for the plain
    baseline, on the same folds;
 4. honest figures: fold k is scored with the imbalance option, calibration and threshold chosen
@@ -14,6 +15,9 @@
    is shipped; the shipped recipe is refitted on *all* labelled rows (calibration and threshold
    from the out-of-sample predictions of all of them), explained, audited for fairness;
 6. model + card + drift report + out-of-fold tables written atomically.
+
+The whole run shares one wall-clock budget (``time_budget``: 900 s full, 180 s quick); the card's
+``time_budget`` section records it and each stage's wall and CPU seconds.
 
 The final model is always LightGBM: its exact TreeSHAP values are what makes the per-client
 explanation fast and additive.
@@ -36,6 +40,7 @@ from credit_dashboard.model.drift import compute_drift
 from credit_dashboard.model.estimator import CreditRiskModel
 from credit_dashboard.model.params import folds_for
 from credit_dashboard.model.recipes import Evaluation, evaluate_recipes, fit_final
+from credit_dashboard.model.time_budget import TimeBudget
 from credit_dashboard.model.tracking import RunTracker, mlflow_requested
 from credit_dashboard.model.training_card import build_card
 from credit_dashboard.model.versions import version_dir
@@ -59,8 +64,10 @@ class TrainConfig:
     """What to train on, where to write, and how much compute to spend.
 
     - ``folds``: development folds; ``None`` = 5 up to 100 k development rows, 3 above.
-    - ``search_budget`` / ``search_seconds``: Optuna trials and time (full mode; quick mode does no
-      search). Defaults 20 trials / 180 s.
+    - ``time_budget``: wall-clock seconds for the whole run, shared by its stages (``time_budget``
+      module); ``None`` = ``CREDIT_TRAIN_TIME_BUDGET`` or 900 s (full) / 180 s (quick).
+    - ``search_budget`` / ``search_seconds``: Optuna trials and an extra cap on the search's time
+      (full mode; quick mode does no search). Defaults: 40 trials, the time the budget gives.
     - ``tune_rows``: stratified subsample of the development rows the search runs on (default
       60,000); every other step uses all rows.
     - ``exclude_protected``: train without ``PROTECTED_FEATURES``.
@@ -72,6 +79,7 @@ class TrainConfig:
     folds: int | None = None
     search_budget: int | None = None
     search_seconds: float | None = None
+    time_budget: float | None = None
     quick: bool = False
     seed: int = 42
     drift_sample_rows: int = 5000
@@ -89,11 +97,7 @@ class TrainConfig:
         """Search trials (0 in quick mode unless asked for)."""
         if self.search_budget is not None:
             return self.search_budget if not self.quick else 0
-        return 0 if self.quick else 20
-
-    @property
-    def seconds(self) -> float:
-        return self.search_seconds if self.search_seconds is not None else 180.0
+        return 0 if self.quick else 40
 
     @property
     def tune_row_cap(self) -> int:
@@ -150,44 +154,54 @@ def train(config: TrainConfig) -> TrainResult:
 
 def _train(config: TrainConfig) -> TrainResult:
     started = time.perf_counter()
+    try:
+        budget = TimeBudget.for_run(config.time_budget, config.quick)
+    except ValueError as exc:
+        raise TrainingInputError(str(exc)) from exc
     out_dir = Path(config.out_dir)
     ensure_writable(out_dir)
     if config.folds is not None and config.folds < 2:
         raise TrainingInputError(f"--folds must be at least 2, got {config.folds}")
-    logger.info("reading %s and %s", config.train_path, config.applicants_path)
-    history = read_table(Path(config.train_path), "train")
-    applicants = read_table(Path(config.applicants_path), "applicants")
-    y_all = history[TARGET_COLUMN].astype(int)
-    folds = _folds(config, len(history))
-    _check_target(y_all, Path(config.train_path), folds)
-    X_all = history.drop(columns=[TARGET_COLUMN])
-    logger.info("%d training rows (%.2f%% defaults), %d applicants, %d folds (%s)", len(history),
-                100 * y_all.mean(), len(applicants), folds, _elapsed(started))
-    X_dev, X_hold, y_dev, y_hold = train_test_split(
-        X_all, y_all, test_size=config.holdout_share, stratify=y_all, random_state=config.seed
-    )
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=config.seed)
-                  .split(X_dev, y_dev.to_numpy()))
+    logger.info("time budget %.0f s (%s)", budget.total, budget.source)
+    with budget.stage("read"):
+        logger.info("reading %s and %s", config.train_path, config.applicants_path)
+        history = read_table(Path(config.train_path), "train")
+        applicants = read_table(Path(config.applicants_path), "applicants")
+        y_all = history[TARGET_COLUMN].astype(int)
+        folds = _folds(config, len(history))
+        _check_target(y_all, Path(config.train_path), folds)
+        X_all = history.drop(columns=[TARGET_COLUMN])
+        logger.info("%d training rows (%.2f%% defaults), %d applicants, %d folds (%s)",
+                    len(history), 100 * y_all.mean(), len(applicants), folds, _elapsed(started))
+        X_dev, X_hold, y_dev, y_hold = train_test_split(
+            X_all, y_all, test_size=config.holdout_share, stratify=y_all,
+            random_state=config.seed)
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=config.seed)
+                      .split(X_dev, y_dev.to_numpy()))
     tracker = RunTracker(out_dir, use_mlflow=mlflow_requested(config.mlflow))
 
     evaluation: Evaluation = evaluate_recipes(config, X_dev, y_dev, X_hold, y_hold, splits,
-                                              tracker, started)
-    final = fit_final(config, evaluation, X_all, y_all, started)
+                                              tracker, started, budget)
+    with budget.stage("final_fit"):
+        final = fit_final(config, evaluation, X_all, y_all, started)
     model = final.model
     tracker.log("final", final.name, final.imbalance,
                 {**evaluation.shipped_holdout, "threshold": model.decision_threshold},
                 final.params, rows=len(X_all))
 
-    explain_rows = X_hold.sample(n=min(config.shap_rows, len(X_hold)), random_state=config.seed)
-    contributions, _ = model.contributions(explain_rows)
-    importance = contributions.abs().mean().sort_values(ascending=False)
-    logger.info("drift report on up to %d rows per side (%s)", config.drift_sample_rows,
-                _elapsed(started))
-    drift = compute_drift(X_all, applicants, sample_rows=config.drift_sample_rows, seed=config.seed)
-
-    card = build_card(config, history, applicants, X_dev, X_hold, y_hold, evaluation, final,
-                      importance, len(explain_rows), drift, folds)
+    with budget.stage("reports"):
+        explain_rows = X_hold.sample(n=min(config.shap_rows, len(X_hold)),
+                                     random_state=config.seed)
+        contributions, _ = model.contributions(explain_rows)
+        importance = contributions.abs().mean().sort_values(ascending=False)
+        logger.info("drift report on up to %d rows per side (%s)", config.drift_sample_rows,
+                    _elapsed(started))
+        drift = compute_drift(X_all, applicants, sample_rows=config.drift_sample_rows,
+                              seed=config.seed)
+        card = build_card(config, history, applicants, X_dev, X_hold, y_hold, evaluation, final,
+                          importance, len(explain_rows), drift, folds)
     card["training_seconds"] = round(time.perf_counter() - started, 1)
+    card["time_budget"] = budget.summary()
     tables = {
         "oof_predictions": pd.DataFrame({
             ID_COLUMN: X_all[ID_COLUMN].to_numpy(), TARGET_COLUMN: y_all.to_numpy(),
@@ -203,8 +217,8 @@ def _train(config: TrainConfig) -> TrainResult:
                               activate=config.activate)
     stored = version_dir(out_dir, written["model_version"])
     tracker.register_final(stored / MODEL_FILE, stored / MODEL_CARD_FILE, written)
-    logger.info("wrote model %s to %s in %s", written["model_version"], out_dir,
-                _elapsed(started))
+    logger.info("wrote model %s to %s in %s (budget %.0f s)", written["model_version"], out_dir,
+                _elapsed(started), budget.total)
     return TrainResult(model, written, out_dir, time.perf_counter() - started)
 
 

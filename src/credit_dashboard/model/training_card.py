@@ -44,7 +44,7 @@ def _search(config: object, evaluation: Evaluation, dev_rows: int) -> dict:
         return {"budget": 0, "trials": [], "best_roc_auc": None, "rows": 0,
                 "note": "quick mode: no search; the settings follow params.regularised_params "
                         "(a rule of the number of rows), trees found by early stopping"}
-    return {"budget": config.budget, "seconds": config.seconds,
+    return {"budget": config.budget, "seconds": round(evaluation.search_seconds, 1),
             "rows": min(dev_rows, config.tune_row_cap), "best_roc_auc": tuning.best_roc_auc,
             "completed": sum(1 for t in tuning.trials if t.get("roc_auc") is not None),
             "pruned": sum(1 for t in tuning.trials if t.get("roc_auc") is None),

@@ -4,8 +4,11 @@ Each trial fits one LightGBM per validation fold, adding trees until that fold's
 improving for ``patience`` rounds (so the tree count is found, not searched). After every fold the
 trial reports its running mean AUC and Optuna's median pruner stops trials that are already worse
 than the median of earlier trials at the same fold: a bad region costs one fold, not all of them.
-The search ends at ``budget`` trials or ``seconds``, whichever comes first; trial 0 is always the
-rule-based settings (``params.regularised_params``), so the search can only keep or improve on them.
+The search ends at ``budget`` trials or ``seconds``, whichever comes first; a trial still running
+at that point is cut short after its current fold (pruned, so it cannot win on a partial mean),
+which keeps the run's shared time budget (``time_budget``). Trial 0 is always the rule-based
+settings (``params.regularised_params``) and is never cut, so the search can only keep or improve
+on them.
 The learning rate is not searched: it follows the rule of the rows (a lower one always wins a
 search by a hair and costs minutes of trees at 300 k rows).
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,9 +110,14 @@ def tune_lightgbm(
     groups: tuple[str, ...] = DEFAULT_GROUPS,
     exclude: tuple[str, ...] = (),
     started: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> TuningResult:
-    """At most ``budget`` trials (and ``seconds``), each cross-validated on ``folds`` folds."""
+    """At most ``budget`` trials (and ``seconds``), each cross-validated on ``folds`` folds.
+
+    ``clock`` measures the deadline (a stand-in in tests); Optuna's own timeout uses real time.
+    """
     started = time.perf_counter() if started is None else started
+    deadline = None if seconds is None else clock() + seconds
     y_values = np.asarray(y)
     fold_rows = len(X) * (folds - 1) / folds
     base = regularised_params(int(fold_rows), float(y_values.mean()))
@@ -129,12 +138,17 @@ def tune_lightgbm(
             aucs.append(auc)
             trees.append(kept)
             trial.report(float(np.mean(aucs)), step)
-            if step < len(splits) - 1 and trial.should_prune():
+            last = step == len(splits) - 1
+            out_of_time = deadline is not None and trial.number > 0 and clock() > deadline
+            if not last and (out_of_time or trial.should_prune()):
+                why = "the search's time ran out" if out_of_time else "median pruner"
                 records.append({**params, "n_estimators": int(np.mean(trees)), "roc_auc": None,
-                                "pruned_after_folds": step + 1,
+                                "pruned_after_folds": step + 1, "pruned_by": why,
                                 "fit_seconds": time.perf_counter() - tick})
-                logger.info("tuning trial %d pruned after %d fold(s) (elapsed %.0f s)",
-                            trial.number + 1, step + 1, time.perf_counter() - started)
+                logger.info("tuning trial %d pruned after %d fold(s), %s (elapsed %.0f s)",
+                            trial.number + 1, step + 1, why, time.perf_counter() - started)
+                if out_of_time:
+                    trial.study.stop()
                 raise optuna.TrialPruned()
         auc = float(np.mean(aucs))
         trial.set_user_attr("n_estimators", int(round(np.mean(trees))))
