@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,11 @@ from credit_dashboard.storage.schema import ID_COLUMN
 
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("benchmark_batches")
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_mb(pid: int | str = "self") -> float:
@@ -115,11 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         rss_before = _rss_mb(app.pid)
 
         big = _batch(applicants, args.rows, first_id, 1, scratch / "big.parquet")
+        load_before = os.getloadavg()
+        cpu_started = _children_cpu_s()
         started = time.perf_counter()
         done = subprocess.run([sys.executable, str(ROOT / "scripts" / "ingest_batch.py"),
                                str(big), "--as-of", "2025-01-31"], env=env, cwd=ROOT,
                               capture_output=True, text=True)
         ingest_s = time.perf_counter() - started
+        ingest_cpu_s = _children_cpu_s() - cpu_started
+        load_after = os.getloadavg()
         if done.returncode != 0:
             print(done.stderr[-2000:])
             return 1
@@ -165,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         app.terminate()
         app.wait(timeout=30)
         log.close()
-    print(f"ingest of a {args.rows:,}-row batch, end to end (script): {ingest_s:.1f} s")
+    print(f"ingest of a {args.rows:,}-row batch, end to end (script): {ingest_s:.1f} s "
+          f"({ingest_cpu_s:.1f} s of CPU; load average {load_before[0]:.2f} before, "
+          f"{load_after[0]:.2f} after)")
     print(f"  {steps[0].split(': ', 1)[-1] if steps else ''}")
     print(f"ingest of a {args.monthly_rows:,}-row batch (reference cached): {monthly_s:.1f} s")
     print(f"until the running worker serves a client of the new batch: {served_s:.2f} s")

@@ -117,14 +117,16 @@ class BatchClients:
     def _after_fork(self) -> None:
         self._refresh_lock = threading.Lock()  # the parent's poller may have held it
 
-    def start(self, interval: float | None = None) -> None:
-        """Load what is there now, then keep polling in a daemon thread (restarted after fork)."""
+    def start(self, interval: float | None = None, load_now: bool = True) -> None:
+        """Load what is there now (unless ``load_now`` is False: then the poller's first look
+        does, an interval later), then keep polling in a daemon thread (restarted after fork)."""
         if interval is None:
             interval = float(os.environ.get(POLL_SECONDS_ENV, DEFAULT_POLL_SECONDS))
-        try:
-            self.refresh()
-        except Exception as exc:
-            logger.warning("batch clients not loaded yet: %s", exc)
+        if load_now:
+            try:
+                self.refresh()
+            except Exception as exc:
+                logger.warning("batch clients not loaded yet: %s", exc)
         self._poller = Poller(self, "batch-poller", interval, BatchClients._poll_once,
                               after_fork=BatchClients._after_fork).start()
 

@@ -1,11 +1,12 @@
-"""Scoring a whole batch at once: probability, decision and, for refusals, the top reasons.
+"""Scoring a whole batch at once: probability, decision and, for refusals, the reasons.
 
 The rows go through the model in a few large chunks (one feature pass and one booster call per
 chunk, on the model's batch threads), never one by one. Reasons are owed for a refusal (granted
-clients get none, as on the advisor page), and they are what costs: TreeSHAP takes some forty times
-longer than the probability. So only the refused clients are explained; their reasons are the three
-features that raised their risk most, written as on the advisor page ("External score 3 is 0.12:
-raises the risk, +0.45"), so the CSV an analyst downloads says why without opening the dashboard.
+clients get none, as on the advisor page, the API and the notice), and they are what costs:
+LightGBM's TreeSHAP (``pred_contrib``) takes some twenty times longer than the probability. So
+only the refused clients are explained, and their reasons are chosen for all of them at once
+(:mod:`credit_dashboard.services.batch_reasons`): the advisor page's reasons, grouped by fact, at
+most four, stored without words so the CSV is written in the language of whoever downloads it.
 """
 
 from __future__ import annotations
@@ -16,48 +17,27 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.model.cost import GRANT, REFUSE, is_refused
-from credit_dashboard.services.explain import Contribution, reading
-from credit_dashboard.services.labels import feature_label
+from credit_dashboard.services.batch_reasons import NO_REASONS, reason_specs
 from credit_dashboard.storage.schema import ID_COLUMN
 
 #: Rows explained per model call (bounds the memory of the contribution matrix).
 CHUNK_ROWS = 20_000
-REASONS = 3
-REASON_COLUMNS = tuple(f"reason_{i + 1}" for i in range(REASONS))
+#: The scores table's column of stored reasons (JSON, see ``batch_reasons``).
+REASONS_COLUMN = "reasons"
 
 
 @dataclass
 class BatchScores:
     """What scoring a batch produces: the scores table and the monitored feature values."""
 
-    #: id, default_probability, decision, reason_1..3 (refusals only), model_version.
+    #: id, default_probability, decision, reasons (JSON; "[]" for a grant), model_version.
     table: pd.DataFrame
     #: The model's value of every explained feature per client (for the PSI of the features).
     feature_values: pd.DataFrame
 
 
-def _reasons(contributions: pd.DataFrame, values: pd.DataFrame, raw: pd.DataFrame) -> list[list]:
-    """The ``REASONS`` contributions that raise each row's risk most, as sentences."""
-    matrix = contributions.to_numpy()
-    names = list(contributions.columns)
-    k = min(REASONS, matrix.shape[1])
-    top = np.argsort(-matrix, axis=1, kind="stable")[:, :k]
-    # The raw Kaggle value where there is one (a pensioner's 365243 reads "pensioner").
-    shown = {n: (raw[n] if n in raw.columns else values[n]).to_numpy(dtype=object) for n in names}
-    labels = {n: feature_label(n) for n in names}
-    out = []
-    for row, columns in enumerate(top):
-        out.append([
-            reading(Contribution(names[c], labels[names[c]], shown[names[c]][row],
-                                 float(matrix[row, c])))
-            for c in columns
-            if matrix[row, c] > 0
-        ])
-    return out
-
-
 def score_batch(model: object, applicants: pd.DataFrame, model_version: str) -> BatchScores:
-    """Score and explain every client of ``applicants`` with ``model`` (a CreditRiskModel)."""
+    """Score every client of ``applicants`` with ``model`` (a CreditRiskModel), explain refusals."""
     threshold = float(model.decision_threshold)  # type: ignore[attr-defined]
     parts, value_parts, reasons = [], [], []
     for start in range(0, len(applicants), CHUNK_ROWS):
@@ -65,14 +45,15 @@ def score_batch(model: object, applicants: pd.DataFrame, model_version: str) -> 
         p = np.asarray(model.default_probability(chunk), dtype=float)  # type: ignore[attr-defined]
         parts.append(p)
         value_parts.append(model.feature_values(chunk))  # type: ignore[attr-defined]
-        chunk_reasons: list[list] = [[] for _ in range(len(chunk))]
+        chunk_reasons = [NO_REASONS] * len(chunk)
         refused_rows = np.flatnonzero(is_refused(p, threshold))
         if len(refused_rows):
             subset = chunk.iloc[refused_rows]
             explanation = model.explain_rows(subset)  # type: ignore[attr-defined]
-            texts = _reasons(explanation.contributions, explanation.feature_values, subset)
-            for position, text in zip(refused_rows, texts, strict=True):
-                chunk_reasons[position] = text
+            specs = reason_specs(explanation.contributions, explanation.base_value,
+                                 explanation.probability, explanation.feature_values, subset)
+            for position, spec in zip(refused_rows, specs, strict=True):
+                chunk_reasons[position] = spec
         reasons.extend(chunk_reasons)
     probability = np.concatenate(parts)
     refused = is_refused(probability, threshold)
@@ -80,8 +61,7 @@ def score_batch(model: object, applicants: pd.DataFrame, model_version: str) -> 
         ID_COLUMN: applicants[ID_COLUMN].to_numpy(),
         "default_probability": probability,
         "decision": np.where(refused, REFUSE, GRANT),
+        REASONS_COLUMN: reasons,
     })
-    for i, column in enumerate(REASON_COLUMNS):
-        table[column] = [r[i] if i < len(r) else "" for r in reasons]
     table["model_version"] = model_version
     return BatchScores(table, pd.concat(value_parts).reset_index(drop=True))

@@ -19,9 +19,11 @@ from typing import Any
 
 from credit_dashboard.config import Settings
 from credit_dashboard.services.batch_clients import BatchClients
-from credit_dashboard.services.batch_scores import REASON_COLUMNS
+from credit_dashboard.services.batch_reasons import reason_texts
+from credit_dashboard.services.batch_scores import REASONS_COLUMN
 from credit_dashboard.services.batch_timeline import Timeline, build_timeline
 from credit_dashboard.services.ingest import IngestResult, ingest_batch
+from credit_dashboard.services.reasons import MAX_REASONS
 from credit_dashboard.storage import batches as files
 from credit_dashboard.storage.batches import BatchStore
 from credit_dashboard.storage.batches_index import BatchRecord
@@ -29,6 +31,8 @@ from credit_dashboard.storage.schema import ID_COLUMN
 
 logger = logging.getLogger(__name__)
 
+#: The CSV's reason columns: a refusal's reasons, most important first (Reg B: at most four).
+CSV_REASON_COLUMNS = tuple(f"reason_{i + 1}" for i in range(MAX_REASONS))
 
 
 @dataclass
@@ -105,14 +109,29 @@ class BatchService:
         return self.store.report_path(batch_id)
 
     def scores_csv(self, batch_id: str) -> str:
-        """id, probability, decision and the top reasons in words, one line per client."""
+        """id, probability, decision and the reasons in words, one line per client.
+
+        The reasons are the advisor page's for a refused client (at most four, grouped by fact,
+        each with its effect in points), written now in the current language from what the
+        ingest stored; a granted client has none (nothing is owed), so its reason cells are
+        empty. Batches stored before reasons were kept by fact give their stored sentences.
+        """
         scores = self.store.read_scores(batch_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([ID_COLUMN, "default_probability", "decision", *REASON_COLUMNS])
-        columns = [ID_COLUMN, "default_probability", "decision", *REASON_COLUMNS]
-        for row in scores[columns].itertuples(index=False):
-            writer.writerow([int(row[0]), f"{row[1]:.6f}", *row[2:]])
+        writer.writerow([ID_COLUMN, "default_probability", "decision", *CSV_REASON_COLUMNS])
+        ids = scores[ID_COLUMN].to_numpy()
+        probability = scores["default_probability"].to_numpy()
+        decision = scores["decision"].to_numpy()
+        if REASONS_COLUMN in scores.columns:
+            texts = (reason_texts(spec) for spec in scores[REASONS_COLUMN].to_numpy())
+        else:
+            old = [c for c in scores.columns if c.startswith("reason_")]
+            texts = ([t for t in row if t] for row in scores[old].itertuples(index=False))
+        empty = [""] * len(CSV_REASON_COLUMNS)
+        for client, p, verdict, reasons in zip(ids, probability, decision, texts, strict=True):
+            cells = (list(reasons) + empty)[: len(CSV_REASON_COLUMNS)]
+            writer.writerow([int(client), f"{p:.6f}", verdict, *cells])
         return buffer.getvalue()
 
     def ingest(self, path: Path, as_of: str | date | None = None,
@@ -124,10 +143,12 @@ class BatchService:
         return result
 
 
-def attach_batches(services: Any, poll: bool = True) -> BatchService:
+def attach_batches(services: Any, poll: bool = True, load_now: bool = True) -> BatchService:
     """Give the app its batch service once: batch clients searchable and scorable, poller running.
 
-    ``services`` is the app's ``AppServices``; a second call returns the same service.
+    ``services`` is the app's ``AppServices``; a second call returns the same service. With
+    ``load_now`` False the batches' applicant rows are read by the poller's thread instead of the
+    caller (a page view needs only the stored figures, never the clients).
     """
     existing = services.batches
     if existing is not None:
@@ -138,5 +159,5 @@ def attach_batches(services: Any, poll: bool = True) -> BatchService:
     services.scoring.more_clients = clients
     services.batches = service
     if poll:
-        clients.start()
+        clients.start(load_now=load_now)
     return service

@@ -15,6 +15,8 @@ import hashlib
 import logging
 import shutil
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -114,6 +116,11 @@ def _load_model(settings: Settings, columns: list[str], path: Path):
     return loaded
 
 
+def _timed(function: Callable[..., object], *args: object) -> tuple[object, float]:
+    started = time.perf_counter()
+    return function(*args), time.perf_counter() - started
+
+
 def ingest_batch(
     path: str | Path,
     settings: Settings,
@@ -147,26 +154,34 @@ def ingest_batch(
         timings["checks"] = time.perf_counter() - step
 
         step = time.perf_counter()
-        scores = score_batch(loaded.model, applicants, str(loaded.version))
-        timings["scoring"] = time.perf_counter() - step
-
-        step = time.perf_counter()
         staging = store.new_staging()
+        drift_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-drift")
         try:
             reference = monitoring.load_or_build_reference(
                 store.reference_dir(str(loaded.version)), loaded.model, loaded.card,
                 settings.train_path,
             )
             timings["reference"] = time.perf_counter() - step
+            # Evidently needs only the raw columns: it runs beside the scoring (Python in its
+            # thread while the booster computes in C without the GIL).
+            drift_started = time.perf_counter()
+            drift = drift_pool.submit(_timed, monitoring.batch_drift, reference, applicants,
+                                      staging / files.REPORT_FILE)
+            step = time.perf_counter()
+            scores = score_batch(loaded.model, applicants, str(loaded.version))
+            timings["scoring"] = time.perf_counter() - step
+
             step = time.perf_counter()
             probability = scores.table["default_probability"].to_numpy()
-            figures = monitoring.batch_monitoring(
-                reference, applicants, probability, scores.feature_values,
-                report_path=staging / files.REPORT_FILE,
-            )
+            figures = monitoring.score_and_feature_psi(reference, probability,
+                                                       scores.feature_values)
             refused = scores.table["decision"].eq("refuse").to_numpy()
             portfolio = portfolio_summary(applicants, probability, refused)
-            timings["monitoring"] = time.perf_counter() - step
+            timings["psi_portfolio"] = time.perf_counter() - step
+            step = time.perf_counter()
+            figures["evidently"], timings["drift"] = drift.result()
+            timings["drift_wait"] = time.perf_counter() - step
+            timings["drift_and_scoring"] = time.perf_counter() - drift_started
 
             step = time.perf_counter()
             applicants.to_parquet(staging / files.APPLICANTS_FILE, index=False)
@@ -194,8 +209,10 @@ def ingest_batch(
             )
             store.commit(staging, record)
         except BaseException:
+            drift_pool.shutdown(wait=False, cancel_futures=True)
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        drift_pool.shutdown()
         timings["write"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     logger.info("batch %s: %d clients ingested in %.1fs (%s)", record.batch_id, record.rows,

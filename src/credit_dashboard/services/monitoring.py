@@ -167,6 +167,43 @@ def build_reference(
     return Reference(history, np.asarray(scores, dtype=float), values[names].reset_index(drop=True))
 
 
+def score_and_feature_psi(
+    reference: Reference, scores: np.ndarray, feature_values: pd.DataFrame
+) -> dict[str, Any]:
+    """PSI of the predicted score and of each monitored feature against the reference."""
+    score_psi = numeric_psi(reference.scores, np.asarray(scores, dtype=float))
+    features = []
+    for name in reference.features.columns:
+        value = feature_psi(reference.features[name], feature_values[name])
+        features.append({"feature": name, "psi": value, "status": psi_status(value)})
+    return {
+        "reference_rows": int(len(reference.scores)),
+        "score_psi": score_psi,
+        "score_status": psi_status(score_psi),
+        "features": features,
+    }
+
+
+def batch_drift(
+    reference: Reference, raw: pd.DataFrame, report_path: Path | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Evidently's per-column drift of the batch's raw columns (report saved if asked).
+
+    It needs neither the scores nor the features, so the ingest runs it beside the scoring (in a
+    thread: the booster releases the GIL while it computes). At most :data:`DRIFT_ROWS` rows per
+    side, drawn with ``seed``.
+    """
+    drift = compute_drift(
+        reference.raw.drop(columns=[ID_COLUMN], errors="ignore"),
+        raw.drop(columns=[ID_COLUMN], errors="ignore"),
+        sample_rows=DRIFT_ROWS,
+        seed=seed,
+    )
+    if report_path is not None:
+        drift.save_html(report_path)
+    return drift.summary
+
+
 def batch_monitoring(
     reference: Reference,
     raw: pd.DataFrame,
@@ -176,23 +213,6 @@ def batch_monitoring(
     seed: int = 0,
 ) -> dict[str, Any]:
     """PSI of the score and top features, Evidently's per-column drift (report saved if asked)."""
-    score_psi = numeric_psi(reference.scores, np.asarray(scores, dtype=float))
-    features = []
-    for name in reference.features.columns:
-        value = feature_psi(reference.features[name], feature_values[name])
-        features.append({"feature": name, "psi": value, "status": psi_status(value)})
-    drift = compute_drift(
-        reference.raw.drop(columns=[ID_COLUMN], errors="ignore"),
-        raw.drop(columns=[ID_COLUMN], errors="ignore"),
-        sample_rows=DRIFT_ROWS,
-        seed=seed,
-    )
-    if report_path is not None:
-        drift.save_html(report_path)
-    return {
-        "reference_rows": int(len(reference.scores)),
-        "score_psi": score_psi,
-        "score_status": psi_status(score_psi),
-        "features": features,
-        "evidently": drift.summary,
-    }
+    figures = score_and_feature_psi(reference, scores, feature_values)
+    figures["evidently"] = batch_drift(reference, raw, report_path, seed)
+    return figures

@@ -196,11 +196,40 @@ _WORDS: dict[str, Callable[[GroupedContribution], str | None]] = {
 }
 
 
-def reason_text(group: GroupedContribution) -> str | None:
-    """The applicant's words for a group that raised the risk; None when it must not be given."""
+#: Groups whose words read every member's value (``_addresses``).
+_EVERY_VALUE_READ = frozenset({"addresses"})
+#: Features whose values the words or :func:`is_withheld` read, besides a group's first member
+#: (largest effect) and its strongest raising one, which are always read.
+_VALUES_READ = frozenset(
+    {*EXTERNAL_SCORES, *CREDIT_BUREAU_COLUMNS, "DAYS_EMPLOYED", *PROTECTED_VALUES}
+)
+
+
+def reads_value(group_key: str, feature: str) -> bool:
+    """True when the words of ``group_key`` (or :func:`is_withheld`) may read ``feature``'s
+    value beyond the group's first and strongest raising members: what a batch must keep of a
+    reason's members to write the same words later (``services.batch_reasons``)."""
+    return (group_key in _EVERY_VALUE_READ or feature in _VALUES_READ
+            or feature.startswith("DEF_"))
+
+
+def is_withheld(group: GroupedContribution) -> bool:
+    """True when ``group`` must never be given as a reason: a protected fact, a value standing
+    for one, or Kaggle's pensioners' employment placeholder (age again). Needs only the members'
+    features and values, never words, so a batch decides once for every language."""
     if group.protected or any(
         m.value in PROTECTED_VALUES.get(m.feature, ()) for m in group.members
     ):
+        return True
+    if group.key == "employment":
+        employed = _value(group, "DAYS_EMPLOYED")
+        return not is_missing(employed) and employed == DAYS_EMPLOYED_ANOMALY
+    return False
+
+
+def reason_text(group: GroupedContribution) -> str | None:
+    """The applicant's words for a group that raised the risk; None when it must not be given."""
+    if is_withheld(group):
         return None
     words = _WORDS.get(group.key)
     if words is not None:

@@ -3,8 +3,8 @@
 - ``GET /api/batches``: every stored batch, newest first: id, as-of date, rows, mean predicted
   default probability, share refused at the threshold, PSI of the score, number of drifted
   columns, whether outcomes are known (and for how many clients).
-- ``GET /api/batches/<id>/scores.csv``: the batch's scores: id, probability, decision and the top
-  three reasons in plain words.
+- ``GET /api/batches/<id>/scores.csv``: the batch's scores: id, probability, decision and, for a
+  refusal, the advisor page's reasons in plain words (at most four, in the request's language).
 - ``GET /reports/batches/<id>``: the batch's Evidently drift report (HTML, for the analyst page's
   same-origin iframe).
 

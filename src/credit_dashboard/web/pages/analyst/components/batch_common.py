@@ -18,8 +18,9 @@ BATCHES_CHANGED = "batch-store-changed"
 
 
 def batch_service(services: Any) -> BatchService:
-    """The app's batch service (attached on first use: the poller starts with it)."""
-    return attach_batches(services)
+    """The app's batch service (attached on first use: the poller starts with it and loads the
+    batches' clients in its thread, so a page view only reads the index and stored figures)."""
+    return attach_batches(services, load_now=False)
 
 
 def no_batches() -> dbc.Alert:
