@@ -18,25 +18,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from credit_dashboard.config import get_settings
-from credit_dashboard.model.artifact import ArtifactError, validate_version
-from credit_dashboard.model.versions import VersionError, list_versions, version_dir, write_active
-
-
-def validate(artifacts_dir: Path, data_dir_tables: list[Path], version: str) -> None:
-    """Raise ArtifactError/VersionError when ``version`` cannot be served on these tables."""
-    directory = version_dir(artifacts_dir, version)
-    if not directory.is_dir():
-        raise VersionError(f"version {version} is not stored in {directory.parent}")
-    columns: dict[str, list[str]] = {}
-    for table in data_dir_tables:
-        try:
-            columns[str(table)] = pq.read_schema(table).names
-        except Exception as exc:  # missing or not Parquet
-            raise ArtifactError(f"{table} cannot be read ({exc})") from exc
-    validate_version(directory, columns)
+from credit_dashboard.model.artifact import ArtifactError
+from credit_dashboard.model.versions import VersionError, list_versions
+from credit_dashboard.services.activation import activate
 
 
 def _print_list(artifacts_dir: Path) -> None:
@@ -62,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         _print_list(args.artifacts)
         return 0
     try:
-        validate(args.artifacts, [settings.applicants_path, settings.train_path], args.version)
-        write_active(args.artifacts, args.version)
+        activate(args.artifacts, [settings.applicants_path, settings.train_path], args.version,
+                 actor="activate_model.py")
     except (ArtifactError, VersionError) as exc:
         print(f"error: {exc}; the active version is unchanged", file=sys.stderr)
         return 1

@@ -234,3 +234,24 @@ def test_callback_ids_read_every_output_of_a_duplicate_allowed_callback() -> Non
     assert roles.id_access("decision-submit") == roles.DECIDERS  # the longest prefix decides
     assert roles.id_access("decision-history") == roles.ANY_ROLE
     assert roles.id_access("nobody-declared-me") is None
+
+
+def test_activating_a_model_version_is_for_admins_only(role_clients, small_artifacts_dir) -> None:
+    """The model page's activation callbacks (``model-activate-``) are ADMINS although the rest
+    of the page (``model-``) is for analysts; forged by anyone else they get 403. The admin's
+    call here names no version, so the session's shared artifacts are never touched
+    (tests/model_page activates on a private copy)."""
+    assert roles.id_access("model-activate-confirm") == roles.ADMINS
+    assert roles.id_access("model-versions-first") == roles.ANALYSTS
+    deps = role_clients["admin"].get("/_dash-dependencies").get_json()
+    outputs = [d["output"] for d in deps if "model-activate-" in d["output"]]
+    assert len(outputs) == 2  # asking for confirmation, then activating
+    before = (small_artifacts_dir / "active.json").read_bytes()
+    for output in outputs:
+        dep = next(d for d in deps if d["output"] == output)
+        changed = f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"
+        body = dash_body(output.strip("."), {changed: 1}, changed, deps)
+        for role, client in role_clients.items():
+            status = client.post("/_dash-update-component", json=body).status_code
+            assert (status == 403) == (role != "admin"), (role, output, status)
+    assert (small_artifacts_dir / "active.json").read_bytes() == before

@@ -141,10 +141,19 @@ def load_model(artifacts_dir: Path) -> LoadedModel:
 
 def read_table_file(loaded: LoadedModel, name: str) -> pd.DataFrame:
     """Read and verify one table of a loaded version (``LoadedModel.table`` caches it)."""
-    entry = (loaded.card.get("tables") or {}).get(name)
-    if entry is None or loaded.directory is None:
+    if loaded.directory is None:
         raise ArtifactError(f"model version {loaded.version} has no {name} table")
-    path = loaded.directory / str(entry.get("file", f"{name}.parquet"))
+    return read_version_table(loaded.directory, loaded.card, name)
+
+
+def read_version_table(directory: Path, card: Mapping, name: str) -> pd.DataFrame:
+    """Read and verify one table of the version in ``directory`` without loading its model (the
+    model page compares versions by their held-out tables; loading every model would cost far
+    more)."""
+    entry = (card.get("tables") or {}).get(name)
+    if entry is None:
+        raise ArtifactError(f"model version {Path(directory).name} has no {name} table")
+    path = Path(directory) / str(entry.get("file", f"{name}.parquet"))
     try:
         payload = path.read_bytes()
     except OSError as exc:

@@ -111,32 +111,50 @@ def attribute_report(y: np.ndarray, probability: np.ndarray, threshold: float,
     return report
 
 
-def explain(attribute: str, rows: list[dict]) -> str:
-    """Which part of the refusal-rate gap the default rates explain, and which the model adds."""
+def gap_summary(rows: list[dict]) -> dict | None:
+    """The figures behind the words: the most and least refused groups (of those large enough),
+    the refusal-rate gap, the part of it the default rates explain, and the widest TPR and FPR
+    gaps; None with fewer than two groups to compare. The model page words them in the reader's
+    language from this same summary."""
     compared = [r for r in rows if r["in_differences"]]
     if len(compared) < 2:
-        return f"{attribute}: fewer than two groups of {MIN_GROUP_ROWS} held-out clients; no gap."
+        return None
     most = max(compared, key=lambda r: r["refusal_rate"])
     least = min(compared, key=lambda r: r["refusal_rate"])
     gap = most["refusal_rate"] - least["refusal_rate"]
-    default_gap = most["default_rate"] - least["default_rate"]
     explained = most["refusal_rate_from_default_rate"] - least["refusal_rate_from_default_rate"]
     tpr = [r["tpr"] for r in compared if np.isfinite(r["tpr"])]
     fpr = [r["fpr"] for r in compared if np.isfinite(r["fpr"])]
-    tpr_gap = max(tpr) - min(tpr) if tpr else 0.0
-    fpr_gap = max(fpr) - min(fpr) if fpr else 0.0
     share = explained / gap if abs(gap) > 1e-9 else 1.0
-    source = ("mostly from the different default rates" if share >= 0.67 else
-              "mostly from the model" if share <= 0.33 else
-              "partly from the default rates, partly from the model")
+    source = ("default_rates" if share >= 0.67 else "model" if share <= 0.33 else "both")
+    return {"most": most, "least": least, "gap": gap,
+            "default_gap": most["default_rate"] - least["default_rate"],
+            "explained": explained, "source": source,
+            "tpr_gap": max(tpr) - min(tpr) if tpr else 0.0,
+            "fpr_gap": max(fpr) - min(fpr) if fpr else 0.0}
+
+
+_SOURCES = {"default_rates": "mostly from the different default rates",
+            "model": "mostly from the model",
+            "both": "partly from the default rates, partly from the model"}
+
+
+def explain(attribute: str, rows: list[dict]) -> str:
+    """Which part of the refusal-rate gap the default rates explain, and which the model adds."""
+    summary = gap_summary(rows)
+    if summary is None:
+        return f"{attribute}: fewer than two groups of {MIN_GROUP_ROWS} held-out clients; no gap."
+    most, least = summary["most"], summary["least"]
     return (
         f"{attribute}: '{most['group']}' is refused most often ({most['refusal_rate']:.1%}) and "
-        f"'{least['group']}' least ({least['refusal_rate']:.1%}), a gap of {100 * gap:.1f} points. "
-        f"Their default rates differ by {100 * default_gap:.1f} points; with the same true- and "
-        f"false-positive rates in every group, these default rates alone would give a gap of "
-        f"{100 * explained:.1f} points, so the gap comes {source}. The model's own differences: "
-        f"true-positive rates differ by up to {100 * tpr_gap:.1f} points and false-positive rates "
-        f"by up to {100 * fpr_gap:.1f} points between groups (equalized odds)."
+        f"'{least['group']}' least ({least['refusal_rate']:.1%}), a gap of "
+        f"{100 * summary['gap']:.1f} points. Their default rates differ by "
+        f"{100 * summary['default_gap']:.1f} points; with the same true- and false-positive rates "
+        f"in every group, these default rates alone would give a gap of "
+        f"{100 * summary['explained']:.1f} points, so the gap comes {_SOURCES[summary['source']]}. "
+        f"The model's own differences: true-positive rates differ by up to "
+        f"{100 * summary['tpr_gap']:.1f} points and false-positive rates by up to "
+        f"{100 * summary['fpr_gap']:.1f} points between groups (equalized odds)."
     )
 
 

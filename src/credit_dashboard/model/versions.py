@@ -179,6 +179,9 @@ class VersionInfo:
     tables: tuple[str, ...]
     #: Why the card could not be read, or None.
     problem: str | None = None
+    #: Trained without the protected features (``train.py --exclude-protected``); None when the
+    #: card predates that choice.
+    exclude_protected: bool | None = None
 
 
 def _info(directory: Path, active: str | None) -> VersionInfo:
@@ -201,6 +204,7 @@ def _info(directory: Path, active: str | None) -> VersionInfo:
         decision_threshold=card.get("decision_threshold"),
         tables=tuple(sorted((card.get("tables") or {}).keys())),
         problem=problem,
+        exclude_protected=(card.get("protected") or {}).get("exclude_protected"),
     )
 
 

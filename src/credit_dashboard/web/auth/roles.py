@@ -110,6 +110,7 @@ CALLBACKS: dict[str, Access] = {
     # analyst and model pages
     "drift-": ANALYSTS,
     "model-": ANALYSTS,
+    "model-activate-": ADMINS,  # activating a model version (pages/model/components/activation)
     "batch-": ANALYSTS,
     "portfolio-": ANALYSTS,
     # the accounts page (pages/admin): every change of an account or a key

@@ -1,4 +1,6 @@
-"""Model page (``/model``): how the model was chosen and how well it does, from the model card.
+"""Model page (``/model``): how the model was chosen and how well it does (from the served
+version's card), against the plain baseline, by group (fairness), and the stored versions:
+compared on common held-out clients, activated by admins.
 
 Adding a panel: a module in ``components/`` and one line in :data:`PANELS`.
 """
@@ -9,10 +11,19 @@ from dash import Dash, html
 
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
-from credit_dashboard.web.pages.model.components import curves, cv, facts
+from credit_dashboard.web.pages.model.components import (
+    activation,
+    baseline,
+    curves,
+    cv,
+    facts,
+    fairness,
+    protected_cost,
+    versions,
+)
 
 #: The page's panels, top to bottom.
-PANELS = (facts, cv, curves)
+PANELS = (facts, baseline, versions, activation, fairness, protected_cost, cv, curves)
 
 
 def layout(services: AppServices) -> html.Div:

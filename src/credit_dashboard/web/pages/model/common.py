@@ -1,0 +1,42 @@
+"""What the model page's panels share: numbers as the page writes them, whether a version used
+CODE_GENDER, and why two versions could not be compared, in words."""
+
+from __future__ import annotations
+
+from credit_dashboard.i18n import format_number
+from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services import versions_view
+from credit_dashboard.services.versions_view import Comparison
+
+
+def number(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else format_number(value, digits)
+
+
+def protected_text(excluded: bool | None) -> str:
+    if excluded is None:
+        return _("not recorded")
+    return _("excluded") if excluded else _("used")
+
+
+def problem_text(comparison: Comparison) -> str:
+    """Why the two versions cannot be compared, in words."""
+    return {
+        versions_view.ONE_VERSION: _("Only one model version is stored, so there is nothing to "
+                                     "compare yet: every run of `python scripts/train.py` adds "
+                                     "one."),
+        versions_view.SAME_VERSION: _("Choose two different versions to compare them."),
+        versions_view.NO_TABLE: _("Version {version} kept no readable held-out predictions "
+                                  "(trained before versions stored them), so it cannot be "
+                                  "compared on the same clients.").format(
+            version=comparison.detail),
+        versions_view.NO_COMMON_ROWS: _("These two versions have no held-out client in common "
+                                        "({a} and {b} held-out clients, none shared), so they "
+                                        "cannot be compared on the same rows.").format(
+            a=format_number(comparison.first_rows), b=format_number(comparison.second_rows)),
+        versions_view.LABELS_DIFFER: _("The two versions' held-out clients share ids but not "
+                                       "outcomes: they were trained on different data and "
+                                       "cannot be compared."),
+        versions_view.ONE_CLASS: _("The common held-out clients all have the same outcome: an "
+                                   "AUC cannot be measured on them."),
+    }.get(comparison.problem or "", _("These versions cannot be compared."))

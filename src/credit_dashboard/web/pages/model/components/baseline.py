@@ -1,0 +1,78 @@
+"""Baseline panel: the tuned model against the plain LightGBM baseline on the same folds and the
+same held-out clients, which one was shipped and why, and which rows each figure comes from."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Dash, html
+
+from credit_dashboard.i18n import format_number
+from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services.baseline_view import BaselineView, ModelFigures, baseline_view
+from credit_dashboard.services.container import AppServices
+from credit_dashboard.web.pages.tables import scrolling_table
+
+TABLE = "model-baseline-table"
+
+
+def number(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else format_number(value, digits)
+
+
+def _row(model: ModelFigures) -> html.Tr:
+    name = [model.name, html.Span(_(" (shipped)"), className="fw-bold")] if model.shipped \
+        else model.name
+    return html.Tr(
+        [html.Th(name, scope="row"), html.Td(number(model.cv_roc_auc)),
+         html.Td(number(model.cv_normalised_cost)), html.Td(number(model.holdout_roc_auc)),
+         html.Td(number(model.holdout_normalised_cost)), html.Td(number(model.threshold, 3))],
+        className="table-active" if model.shipped else None,
+    )
+
+
+def comparison_table(view: BaselineView) -> html.Div:
+    headings = [_("Model"), _("Cross-validated AUC"), _("Cross-validated cost per client"),
+                _("Held-out AUC"), _("Held-out cost per client"), _("Threshold")]
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h, scope="col") for h in headings])),
+         html.Tbody([_row(m) for m in view.models])],
+        size="sm", striped=True, id=TABLE, className="mb-2",
+    )
+    return scrolling_table(table, _("The tuned model against the plain baseline"))
+
+
+def body(view: BaselineView | None) -> list:
+    if view is None:
+        return [html.P(_("This model card has no baseline: it was trained before every run "
+                         "compared itself with the plain LightGBM. Train again with "
+                         "`python scripts/train.py` to see the comparison."))]
+    parts: list = [
+        html.P(_("Business cost: 10 for each missed defaulter plus 1 for each refused good "
+                 "payer, divided by the number of clients (lower is better)."), className="small"),
+        comparison_table(view),
+        html.P(view.why, className="fw-semibold"),
+    ]
+    if not view.same_holdout_rows:
+        parts.append(dbc.Alert(_("The card does not show that both models were scored on the "
+                                 "same held-out clients."), color="warning"))
+    parts.append(html.H3(_("Where the figures come from"), className="h6 mt-3"))
+    parts.append(html.Ul([html.Li(text) for text in view.sources], className="small"))
+    if view.card_reason:
+        parts.append(html.Details([
+            html.Summary(_("The training run's own words (in English, as recorded in the card)")),
+            html.P(view.card_reason, lang="en", className="small mb-0 mt-1"),
+        ], className="small"))
+    return parts
+
+
+def layout(services: AppServices) -> dbc.Card:
+    return dbc.Card(
+        [dbc.CardHeader(html.H2(_("Shipped model against the plain baseline"),
+                                className="h5 mb-0")),
+         dbc.CardBody(body(baseline_view(services.card)))],
+        className="mb-3",
+    )
+
+
+def register_callbacks(app: Dash, services: AppServices) -> None:
+    """Static panel: nothing to wire."""
