@@ -8,9 +8,11 @@ PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
 STAMP="$ROOT/.setup-stamp"
 
-if [ ! -x "$VENV/bin/python" ]; then
+# A venv whose creation was interrupted has a python but no pip: start it again from scratch.
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     echo "==> creating virtual environment in .venv"
-    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+    rm -f "$STAMP"
+    if ! "$PYTHON" -m venv --clear "$VENV" 2>/dev/null; then
         echo "==> python3-venv missing: installing it with apt"
         SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
         $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv

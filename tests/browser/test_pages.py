@@ -168,6 +168,10 @@ def test_analyst_and_model_pages(dash_duo, dashboard, screenshot) -> None:
     dash_duo.wait_for_page(f"{dash_duo.server_url}/model")
     dash_duo.wait_for_element("#cv-table", timeout=10)
     dash_duo.wait_for_contains_text("#page-content", "Business cost by threshold", timeout=20)
-    assert len(dash_duo.find_elements("#page-content .js-plotly-plot")) == 5
+    # Five held-out curves (ROC, precision-recall, cost, calibration, confusion) and the fairness
+    # chart; the versions' ROC comparison appears only once two versions are stored.
+    assert len(dash_duo.find_elements("#page-content .js-plotly-plot")) == 6
+    assert dash_duo.find_element("#model-fairness-chart .main-svg")
+    assert not dash_duo.find_elements("#model-versions-roc")
     screenshot("model")
     assert dash_duo.get_logs() == []

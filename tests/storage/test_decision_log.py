@@ -164,7 +164,9 @@ def _writer(url: str, worker: int, barrier, errors) -> None:
 
 
 def test_concurrent_writers_from_several_processes(backend: str) -> None:
-    ctx = multiprocessing.get_context("fork")
+    # Spawned, not forked: the suite's process runs other tests' threads (pollers, servers), and a
+    # child forked while one of them holds a lock inside SQLite waits on it forever.
+    ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(WRITERS)
     errors = ctx.Queue()
     workers = [

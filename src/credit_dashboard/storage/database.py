@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -135,8 +136,9 @@ def ensure_wal(engine: Engine, timeout_s: float) -> None:
             if str(mode).lower() != "wal":
                 logger.warning("database %s: journal mode %s, not WAL", database, mode)
             return
-        except OperationalError as exc:
-            text = str(exc.orig)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            # The raw connection's cursor raises the driver's own error, not SQLAlchemy's.
+            text = str(getattr(exc, "orig", exc))
             contended = "locked" in text or "busy" in text
             if not contended or time.monotonic() + pause_s > deadline:
                 raise

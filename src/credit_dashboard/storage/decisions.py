@@ -22,6 +22,7 @@ import csv
 import io
 import logging
 import os
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -229,7 +230,7 @@ class DecisionStore:
                 database.ensure_wal(engine, self.busy_timeout_s)
             except OSError as exc:
                 raise self._fail(action, exc, " (cannot create its folder)") from exc
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, sqlite3.Error) as exc:
                 raise self._fail(action, exc, " (cannot open the database)") from exc
             try:
                 migrations.upgrade_to_head(engine)
