@@ -256,3 +256,38 @@ def test_client_view_and_comparisons_for_a_real_client(services) -> None:
     x, y = services.scatter_features[:2]
     scatter = go.Figure(compare.bivariate_figure(services, result, x, y))
     assert scatter.data[0].name.startswith("Repaid")
+
+
+def test_every_script_of_the_page_is_servable_before_the_first_request(app_settings) -> None:
+    """A gunicorn worker's first requests arrive together (a browser fetching the page's scripts).
+    Dash learns which scripts it may serve during its first-request set-up, which it marks done
+    before doing: without the set-up in create_app, a script asked for meanwhile got a 500."""
+    import re
+    import threading
+
+    from credit_dashboard.web.app import create_app
+
+    app = create_app(app_settings, with_auth=False, with_api=False)
+    known = {name: set(paths) for name, paths in app.registered_paths.items()}
+    client = app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) >= 8  # React, the renderer, dcc, html, bootstrap ...
+    for url in scripts:
+        package, fingerprinted = url.split("/")[2], url.split("/", 3)[3]
+        path = re.sub(r"\.v[\w]+m\d+", "", fingerprinted)  # Dash's fingerprint in the name
+        assert path in known.get(package, set()), url
+
+    # And a fresh app answers a burst of first script requests, all at once, with no error.
+    fresh = create_app(app_settings, with_auth=False, with_api=False)
+    statuses: list[int] = []
+
+    def fetch(url: str) -> None:
+        statuses.append(fresh.server.test_client().get(url).status_code)
+
+    threads = [threading.Thread(target=fetch, args=(url,)) for url in scripts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * len(scripts)

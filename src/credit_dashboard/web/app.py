@@ -170,8 +170,22 @@ def create_app(
         module.register_callbacks(app, services)
         parts.append(f"page {path}")
     app.server.config["CREDIT_PARTS"] = tuple(parts)
+    _prepare_dash_server(app)
     logger.info("registered: %s", ", ".join(parts))
     return app
+
+
+def _prepare_dash_server(app: dash.Dash) -> None:
+    """Run Dash's first-request set-up now, before the worker serves anyone.
+
+    Dash does it on a worker's first request, and only then learns which component scripts it
+    may serve; it marks the set-up as done before doing it. In a threaded gunicorn worker whose
+    first requests come together (a browser fetching the page's scripts), one thread sets up while
+    another is refused a script (500 "the path requested is not valid"; seen on react-dom after a
+    sign-in) and the page stays blank. The request context is the layout's (it is drawn per user).
+    """
+    with app.server.test_request_context("/"):
+        app._setup_server()  # Dash has no public hook for this
 
 
 #: gunicorn stops (instead of starting new workers forever) when a worker exits with this status.
