@@ -128,3 +128,26 @@ def test_pickable_features_are_top_then_engineered_without_duplicates() -> None:
 def test_display_values_turn_days_into_years() -> None:
     shown = to_display("DAYS_EMPLOYED", np.array([-365.25, DAYS_EMPLOYED_ANOMALY]))
     assert np.isclose(shown[0], 1.0) and np.isnan(shown[1])
+
+
+def test_category_rates_equal_a_row_by_row_grouping(history) -> None:
+    """Keys are computed once per distinct value; the rates must be those of labelling each row
+    with ``client_category`` (the client's own marker) and grouping by it."""
+    values, target = history
+    values = values.copy()
+    values.loc[values.index[:7], "FLAG_PHONE"] = np.nan
+    features = ["NAME_EDUCATION_TYPE", "FLAG_PHONE"]
+    comparison = build_comparison(values, target, features)
+    checked = 0
+    for feature in features:
+        by_row = values[feature].astype(object).map(lambda v, f=feature: client_category(f, v))
+        expected = target.groupby(by_row.to_numpy()).agg(["mean", "size"])
+        summary = comparison.summaries[feature]
+        assert set(summary.categories) == set(expected.index)
+        for category, rate, count in zip(summary.categories, summary.default_rate,
+                                         summary.count, strict=True):
+            assert np.isclose(rate, expected.loc[category, "mean"])
+            assert count == expected.loc[category, "size"]
+            checked += 1
+    assert checked >= 6
+    assert MISSING_CATEGORY in comparison.summaries["FLAG_PHONE"].categories

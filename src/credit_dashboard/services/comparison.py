@@ -82,10 +82,15 @@ def to_display(feature: str, values: np.ndarray) -> np.ndarray:
 
 
 def summarise_category(feature: str, values: pd.Series, target: pd.Series) -> CategorySummary:
-    keys = values.astype(object).map(
-        lambda v: MISSING_CATEGORY if is_missing(v) else _category_key(feature, v)
+    # One key per distinct value, not per row: formatting a value (Babel) costs about 20 us, and a
+    # category column of 307,511 past clients holds a few dozen values (82 s -> 1 s at start-up).
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)
+    labels = np.array(
+        [client_category(feature, v) for v in distinct] + [MISSING_CATEGORY],  # -1: missing
+        dtype=object,
     )
-    grouped = target.groupby(keys.to_numpy()).agg(["mean", "size"]).sort_values(
+    keys = labels[codes]
+    grouped = target.groupby(keys).agg(["mean", "size"]).sort_values(
         "size", ascending=False
     )
     _, axis_title = display_scale(feature)
