@@ -25,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -126,15 +127,18 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
     }
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
+    # The app logs every request: into a file, since an unread pipe fills up and stalls the app.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
         [sys.executable, "-m", "credit_dashboard"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     try:
         first_page = None
         while time.perf_counter() - started < STARTUP_TIMEOUT_S:
             if process.poll() is not None:
-                raise RuntimeError(f"the app stopped during start-up:\n{process.stderr.read()}")
+                log.seek(0)
+                raise RuntimeError(f"the app stopped during start-up:\n{log.read()[-4000:]}")
             try:
                 status, _ = _get(f"{base}/", timeout=2)
             except OSError:
@@ -181,6 +185,7 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed: int) -> dict:

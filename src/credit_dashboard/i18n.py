@@ -96,13 +96,25 @@ _ = gettext
 
 
 def _locale() -> Locale:
-    return Locale.parse(current_language())
+    return _parsed_locale(current_language())
+
+
+# Parsing a locale or a number pattern costs more than formatting with it, and a client's page
+# formats a few hundred numbers: both are parsed once.
+@cache
+def _parsed_locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+@cache
+def _number_pattern(digits: int) -> numbers.NumberPattern:
+    return numbers.parse_pattern("#,##0" + ("." + "0" * digits if digits > 0 else ""))
 
 
 def format_number(value: float, digits: int = 0) -> str:
     """``12 636`` (fr) / ``12,636`` (en); ``digits`` decimals exactly."""
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return numbers.format_decimal(value, format=pattern, locale=_locale())
+    # What numbers.format_decimal(value, format=pattern, locale=...) does, with parsed inputs.
+    return _number_pattern(max(int(digits), 0)).apply(value, _locale())
 
 
 def format_percent(share: float, digits: int = 1) -> str:
