@@ -204,3 +204,15 @@ def test_cv_table_orders_by_cost_and_flags_the_chosen_model() -> None:
     assert rows[0]["Chosen"] == "yes" and rows[1]["Chosen"] == ""
     assert rows[0]["ROC AUC"] == "0.750 ± 0.020"
     assert rows[0]["Fit time (s)"] == "3.0"
+
+
+def test_long_titles_are_broken_into_lines_that_fit() -> None:
+    from credit_dashboard.figures.palette import wrapped
+
+    text = ("Montant du crédit / prix du bien (au-dessus de 1 : frais financés) en fonction de "
+            "scores externes pondérés comme appris à l'entraînement (log-cote)")
+    lines = wrapped(text, 42).split("<br>")
+    assert len(lines) >= 3 and all(len(line) <= 42 for line in lines)
+    assert " ".join(lines) == text  # nothing lost, broken only at spaces
+    assert wrapped("Age (years)", 42) == "Age (years)"
+    assert wrapped("", 10) == ""

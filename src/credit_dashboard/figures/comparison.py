@@ -16,6 +16,7 @@ from credit_dashboard.figures.palette import (
     note,
     title,
     vertical_line,
+    wrapped,
 )
 from credit_dashboard.i18n import N_, format_number, format_percent
 from credit_dashboard.i18n import gettext as _
@@ -26,6 +27,10 @@ from credit_dashboard.services.labels import category_text, display_scale, featu
 REPAID_NAME = N_("Repaid")
 DEFAULTED_NAME = N_("Defaulted")
 CLIENT_NAME = N_("This client")
+#: Characters per line of a title on the half-width comparison charts (at about 7 px each), and of
+#: the scatter's vertical axis title (the plot is about 300 px high).
+TITLE_WIDTH = 70
+Y_TITLE_WIDTH = 42
 
 
 def _is_known(value: float | None) -> bool:
@@ -78,8 +83,8 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
             height=320,
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             legend={"orientation": "h", "y": -0.25},
-            title=title(f"{axis_title}{subtitle}"),
-            xaxis=axis(axis_title),
+            title=title(wrapped(f"{axis_title}{subtitle}", TITLE_WIDTH)),
+            xaxis=axis(wrapped(axis_title, TITLE_WIDTH)),
             yaxis=axis(_("% of the group")),
             shapes=shapes,
             annotations=[annotation],
@@ -128,9 +133,9 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
             height=320,
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
             showlegend=False,
-            title=title(_("Default rate by {feature}").format(
-                feature=axis_title[:1].lower() + axis_title[1:])),
-            xaxis=axis(axis_title, automargin=True),
+            title=title(wrapped(_("Default rate by {feature}").format(
+                feature=axis_title[:1].lower() + axis_title[1:]), TITLE_WIDTH)),
+            xaxis=axis(wrapped(axis_title, TITLE_WIDTH), automargin=True),
             yaxis=axis(_("% of clients who defaulted"), rangemode="tozero"),
             shapes=[horizontal_line(overall)],
             annotations=annotations,
@@ -191,12 +196,12 @@ def bivariate(
         "data": data,
         "layout": base_layout(
             height=380,
-            margin={"l": 10, "r": 10, "t": 40, "b": 10},
+            margin={"l": 10, "r": 10, "t": 60, "b": 10},
             legend={"orientation": "h", "y": -0.2},
-            title=title(_("{y} against {x}").format(y=y_title,
-                                                      x=x_title[:1].lower() + x_title[1:])),
-            xaxis=axis(x_title),
-            yaxis=axis(y_title),
+            title=title(wrapped(_("{y} against {x}").format(
+                y=y_title, x=x_title[:1].lower() + x_title[1:]), TITLE_WIDTH)),
+            xaxis=axis(wrapped(x_title, TITLE_WIDTH), automargin=True),
+            yaxis=axis(wrapped(y_title, Y_TITLE_WIDTH), automargin=True),
             annotations=annotations,
         ),
     }

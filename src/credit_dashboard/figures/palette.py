@@ -12,6 +12,7 @@ Long numeric series stay NumPy arrays (serialised whole by orjson).
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from babel import Locale
@@ -71,6 +72,15 @@ def number_separators() -> str:
 def title(text: str, size: int = 14) -> dict[str, Any]:
     """A chart title on the left (the right is where Plotly's tool bar would sit)."""
     return {"text": text, "font": {"size": size}, "x": 0.01, "xanchor": "left"}
+
+
+def wrapped(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters, broken at spaces (Plotly's ``<br>``).
+
+    Plotly never wraps a chart or axis title: a long one (feature names, French above all) ran
+    off the side of the half-width comparison charts and was cut."""
+    return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False,
+                                       break_on_hyphens=False)) or text
 
 
 def axis(title_text: str, **settings: Any) -> dict[str, Any]:
