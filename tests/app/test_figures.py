@@ -80,7 +80,7 @@ def test_waterfall_goes_from_the_average_client_to_this_client_in_points() -> No
     assert threshold_line == pytest.approx(9.0)
     assert trace.increasing.marker.color == palette.RISK
     assert trace.decreasing.marker.color == palette.SAFE
-    assert "percentage points" in figure.layout.xaxis.title.text
+    assert "percentage points" in figure.layout.xaxis.title.text.replace("<br>", " ")
     assert f"{final:.1f}%" in figure.layout.title.text
     assert "+0.700" in trace.hovertext[0]  # the exact log-odds stay there for analysts
 

@@ -30,7 +30,12 @@ CLIENT_NAME = N_("This client")
 #: Characters per line of a title on the half-width comparison charts (at about 7 px each), and of
 #: the scatter's vertical axis title (the plot is about 300 px high).
 TITLE_WIDTH = 70
-Y_TITLE_WIDTH = 42
+Y_TITLE_WIDTH = 34
+
+
+def _title_room(chart_title: str) -> int:
+    """Top margin, in pixels, for a title of this many lines (about 18 px a line)."""
+    return 30 + 18 * (chart_title.count("<br>") + 1)
 
 
 def _is_known(value: float | None) -> bool:
@@ -76,14 +81,16 @@ def distribution(summary: NumericSummary, client_value: float | None, client_tex
     axis_title = display_scale(summary.feature)[1]
     note_text = summary_note(summary)
     subtitle = f" ({note_text})" if note_text else ""
+    chart_title = wrapped(f"{axis_title}{subtitle}", TITLE_WIDTH)
     return {
         "data": data,
         "layout": base_layout(
             barmode="overlay",
             height=320,
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            # Room for the title's lines, then for the client's label above the plot.
+            margin={"l": 10, "r": 10, "t": _title_room(chart_title) + 20, "b": 10},
             legend={"orientation": "h", "y": -0.25},
-            title=title(wrapped(f"{axis_title}{subtitle}", TITLE_WIDTH)),
+            title=title(chart_title),
             xaxis=axis(wrapped(axis_title, TITLE_WIDTH)),
             yaxis=axis(_("% of the group")),
             shapes=shapes,
@@ -192,14 +199,15 @@ def bivariate(
     else:
         annotations.append(note(_("{client}: one of the two values is not known").format(
             client=_(CLIENT_NAME)), yanchor="bottom"))
+    chart_title = wrapped(_("{y} against {x}").format(
+        y=y_title, x=x_title[:1].lower() + x_title[1:]), TITLE_WIDTH)
     return {
         "data": data,
         "layout": base_layout(
             height=380,
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            margin={"l": 10, "r": 10, "t": _title_room(chart_title), "b": 10},
             legend={"orientation": "h", "y": -0.2},
-            title=title(wrapped(_("{y} against {x}").format(
-                y=y_title, x=x_title[:1].lower() + x_title[1:]), TITLE_WIDTH)),
+            title=title(chart_title),
             xaxis=axis(wrapped(x_title, TITLE_WIDTH), automargin=True),
             yaxis=axis(wrapped(y_title, Y_TITLE_WIDTH), automargin=True),
             annotations=annotations,

@@ -18,6 +18,7 @@ from credit_dashboard.figures.palette import (
     note,
     title,
     vertical_line,
+    wrapped,
 )
 from credit_dashboard.i18n import format_number, format_percent, lazy_gettext
 from credit_dashboard.i18n import gettext as _
@@ -196,7 +197,8 @@ def waterfall(
             ),
             showlegend=False,
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis=axis(str(RISK_AXIS_TITLE), zeroline=False, ticksuffix=" %"),
+            xaxis=axis(wrapped(str(RISK_AXIS_TITLE), 50), zeroline=False, ticksuffix=" %",
+                       automargin=True),
             shapes=shapes,
             annotations=annotations,
         ),
