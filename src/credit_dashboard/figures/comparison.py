@@ -30,7 +30,7 @@ CLIENT_NAME = N_("This client")
 #: Characters per line of a title on the half-width comparison charts (at about 7 px each), and of
 #: the scatter's vertical axis title (the plot is about 300 px high).
 TITLE_WIDTH = 70
-Y_TITLE_WIDTH = 34
+Y_TITLE_WIDTH = 26
 
 
 def _title_room(chart_title: str) -> int:
