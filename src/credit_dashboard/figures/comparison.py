@@ -31,6 +31,8 @@ CLIENT_NAME = N_("This client")
 #: the scatter's vertical axis title (the plot is about 300 px high).
 TITLE_WIDTH = 70
 Y_TITLE_WIDTH = 26
+#: The scatter's horizontal axis title, beside its two-line vertical one.
+X_TITLE_WIDTH = 55
 
 
 def _title_room(chart_title: str) -> int:
@@ -208,7 +210,7 @@ def bivariate(
             margin={"l": 10, "r": 10, "t": _title_room(chart_title), "b": 10},
             legend={"orientation": "h", "y": -0.2},
             title=title(chart_title),
-            xaxis=axis(wrapped(x_title, TITLE_WIDTH), automargin=True),
+            xaxis=axis(wrapped(x_title, X_TITLE_WIDTH), automargin=True),
             yaxis=axis(wrapped(y_title, Y_TITLE_WIDTH), automargin=True),
             annotations=annotations,
         ),
