@@ -36,8 +36,8 @@ X_TITLE_WIDTH = 55
 
 
 def _title_room(chart_title: str) -> int:
-    """Top margin, in pixels, for a title of this many lines (about 18 px a line)."""
-    return 30 + 18 * (chart_title.count("<br>") + 1)
+    """Top margin, in pixels, for a title of this many lines (Plotly centres the title in it)."""
+    return 30 + 24 * (chart_title.count("<br>") + 1)
 
 
 def _is_known(value: float | None) -> bool:
@@ -203,14 +203,16 @@ def bivariate(
             client=_(CLIENT_NAME)), yanchor="bottom"))
     chart_title = wrapped(_("{y} against {x}").format(
         y=y_title, x=x_title[:1].lower() + x_title[1:]), TITLE_WIDTH)
+    x_label = wrapped(x_title, X_TITLE_WIDTH)
     return {
         "data": data,
         "layout": base_layout(
             height=380,
             margin={"l": 10, "r": 10, "t": _title_room(chart_title), "b": 10},
-            legend={"orientation": "h", "y": -0.2},
+            # Below the horizontal axis title, however many lines it takes.
+            legend={"orientation": "h", "y": -0.2 - 0.07 * x_label.count("<br>")},
             title=title(chart_title),
-            xaxis=axis(wrapped(x_title, X_TITLE_WIDTH), automargin=True),
+            xaxis=axis(x_label, automargin=True),
             yaxis=axis(wrapped(y_title, Y_TITLE_WIDTH), automargin=True),
             annotations=annotations,
         ),

@@ -71,10 +71,7 @@ def number_separators() -> str:
 
 def title(text: str, size: int = 14) -> dict[str, Any]:
     """A chart title on the left (the right is where Plotly's tool bar would sit)."""
-    placed = {"text": text, "font": {"size": size}, "x": 0.01, "xanchor": "left"}
-    if "<br>" in text:  # several lines: hang from the top, or the last ones fall on the plot
-        placed |= {"yref": "container", "y": 0.97, "yanchor": "top"}
-    return placed
+    return {"text": text, "font": {"size": size}, "x": 0.01, "xanchor": "left"}
 
 
 def wrapped(text: str, width: int) -> str:
