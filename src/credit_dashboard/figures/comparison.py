@@ -210,7 +210,7 @@ def bivariate(
             height=380,
             margin={"l": 10, "r": 10, "t": _title_room(chart_title), "b": 10},
             # Below the horizontal axis title, however many lines it takes.
-            legend={"orientation": "h", "y": -0.2 - 0.07 * x_label.count("<br>")},
+            legend={"orientation": "h", "y": -0.2 - 0.12 * x_label.count("<br>")},
             title=title(chart_title),
             xaxis=axis(x_label, automargin=True),
             yaxis=axis(wrapped(y_title, Y_TITLE_WIDTH), automargin=True),
