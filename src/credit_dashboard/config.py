@@ -86,6 +86,12 @@ class Settings:
     model_poll_s: float = field(
         default_factory=lambda: _env_float("CREDIT_MODEL_POLL_SECONDS", 1.0)
     )
+    #: ``CREDIT_BATCH_DRIFT_COLUMNS``: at most this many raw columns in each batch's Evidently
+    #: report (``services.monitoring.drift_columns``); 0 or unset: every column. Evidently costs
+    #: about 60 ms a column whatever the rows: a lender with a much wider table may cap it.
+    batch_drift_columns: int = field(
+        default_factory=lambda: _env_int("CREDIT_BATCH_DRIFT_COLUMNS", 0)
+    )
     #: Prefix of every key the app writes to Redis, so several apps can share one server.
     cache_key_prefix: str = field(
         default_factory=lambda: os.environ.get("CREDIT_CACHE_KEY_PREFIX", "credit-dashboard/")

@@ -56,21 +56,21 @@ def test_drift_column_cap_keeps_the_monitored_features_sources_first(monkeypatch
     import numpy as np
     import pandas as pd
 
-    from credit_dashboard.services.monitoring import (
-        Reference,
-        drift_columns,
-        drift_max_columns,
-    )
+    from credit_dashboard.config import Settings
+    from credit_dashboard.services.monitoring import Reference, drift_columns
 
     reference = Reference(raw=pd.DataFrame(), scores=np.zeros(0),
                           features=pd.DataFrame(columns=["PAYMENT_RATE", "EXT_SOURCE_2"]))
     columns = ["NAME_CONTRACT_TYPE", "AMT_CREDIT", "EXT_SOURCE_2", "AMT_ANNUITY", "FLAG_MOBIL"]
-    assert drift_columns(reference, columns, None) == columns
+    assert drift_columns(reference, columns, 0) == columns
     assert drift_columns(reference, columns, 10) == columns
     # PAYMENT_RATE comes from the annuity and the credit; then EXT_SOURCE_2; table order kept.
     assert drift_columns(reference, columns, 3) == ["AMT_CREDIT", "EXT_SOURCE_2", "AMT_ANNUITY"]
     assert drift_columns(reference, columns, 4) == columns[:4]
 
-    for text, expected in (("", None), ("0", None), ("abc", None), ("12", 12), (" 5 ", 5)):
+    for text, expected in (("", 0), ("0", 0), ("12", 12), (" 5 ", 5)):
         monkeypatch.setenv("CREDIT_BATCH_DRIFT_COLUMNS", text)
-        assert drift_max_columns() == expected, text
+        assert Settings().batch_drift_columns == expected, text
+    monkeypatch.setenv("CREDIT_BATCH_DRIFT_COLUMNS", "abc")
+    with pytest.raises(ValueError, match="CREDIT_BATCH_DRIFT_COLUMNS"):
+        Settings()

@@ -136,14 +136,15 @@ def category_default_rate(summary: CategorySummary, client_category: str) -> Fig
                 client=_(CLIENT_NAME), category=category_text(client_category)),
                 yanchor="bottom")
         )
+    chart_title = wrapped(_("Default rate by {feature}").format(
+        feature=axis_title[:1].lower() + axis_title[1:]), TITLE_WIDTH)
     return {
         "data": [bar],
         "layout": base_layout(
             height=320,
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            margin={"l": 10, "r": 10, "t": _title_room(chart_title), "b": 10},
             showlegend=False,
-            title=title(wrapped(_("Default rate by {feature}").format(
-                feature=axis_title[:1].lower() + axis_title[1:]), TITLE_WIDTH)),
+            title=title(chart_title),
             xaxis=axis(wrapped(axis_title, TITLE_WIDTH), automargin=True),
             yaxis=axis(_("% of clients who defaulted"), rangemode="tozero"),
             shapes=[horizontal_line(overall)],

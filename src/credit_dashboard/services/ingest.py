@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -165,8 +166,11 @@ def ingest_batch(
             # Evidently needs only the raw columns: it runs beside the scoring (Python in its
             # thread while the booster computes in C without the GIL).
             drift_started = time.perf_counter()
-            drift = drift_pool.submit(_timed, monitoring.batch_drift, reference, applicants,
-                                      staging / files.REPORT_FILE)
+            drift = drift_pool.submit(
+                _timed,
+                partial(monitoring.batch_drift, max_columns=settings.batch_drift_columns),
+                reference, applicants, staging / files.REPORT_FILE,
+            )
             step = time.perf_counter()
             scores = score_batch(loaded.model, applicants, str(loaded.version))
             timings["scoring"] = time.perf_counter() - step

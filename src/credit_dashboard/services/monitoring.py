@@ -185,25 +185,11 @@ def score_and_feature_psi(
     }
 
 
-def drift_max_columns() -> int | None:
-    """``CREDIT_BATCH_DRIFT_COLUMNS``: at most this many raw columns in a batch's Evidently report
-    (unset or 0: every column). Evidently's cost is about 60 ms a column on 2 cores, whatever the
-    rows; a lender with a much wider table than Kaggle's may cap it (the suite does, for speed)."""
-    text = os.environ.get("CREDIT_BATCH_DRIFT_COLUMNS", "").strip()
-    if not text:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        logger.warning("CREDIT_BATCH_DRIFT_COLUMNS=%r is not a whole number: every column", text)
-        return None
-    return value if value > 0 else None
-
-
-def drift_columns(reference: Reference, columns: list[str], limit: int | None) -> list[str]:
-    """The raw columns Evidently compares: all of them, or under a cap those behind the monitored
-    top features first (their PSI is on the same page), then the others in the table's order."""
-    if limit is None or limit >= len(columns):
+def drift_columns(reference: Reference, columns: list[str], limit: int) -> list[str]:
+    """The raw columns Evidently compares: all of them (``limit`` 0), or under a cap those behind
+    the monitored top features first (their PSI is on the same page), then the others in the
+    table's order (``Settings.batch_drift_columns``)."""
+    if limit <= 0 or limit >= len(columns):
         return columns
     wanted: list[str] = []
     for feature in reference.features.columns:
@@ -216,18 +202,22 @@ def drift_columns(reference: Reference, columns: list[str], limit: int | None) -
 
 
 def batch_drift(
-    reference: Reference, raw: pd.DataFrame, report_path: Path | None = None, seed: int = 0
+    reference: Reference,
+    raw: pd.DataFrame,
+    report_path: Path | None = None,
+    seed: int = 0,
+    max_columns: int = 0,
 ) -> dict[str, Any]:
     """Evidently's per-column drift of the batch's raw columns (report saved if asked).
 
     It needs neither the scores nor the features, so the ingest runs it beside the scoring (in a
     thread: the booster releases the GIL while it computes). At most :data:`DRIFT_ROWS` rows per
-    side, drawn with ``seed``, and the columns of :func:`drift_columns`.
+    side, drawn with ``seed``, and the columns of :func:`drift_columns` (``max_columns`` 0: all).
     """
     current = raw.drop(columns=[ID_COLUMN], errors="ignore")
     history = reference.raw.drop(columns=[ID_COLUMN], errors="ignore")
     columns = drift_columns(reference, [c for c in current.columns if c in history.columns],
-                            drift_max_columns())
+                            max_columns)
     drift = compute_drift(history[columns], current[columns], sample_rows=DRIFT_ROWS, seed=seed)
     if report_path is not None:
         drift.save_html(report_path)
