@@ -225,16 +225,3 @@ def batch_drift(
     summary["columns_left_out"] = int(len(current.columns) - len(columns))
     return summary
 
-
-def batch_monitoring(
-    reference: Reference,
-    raw: pd.DataFrame,
-    scores: np.ndarray,
-    feature_values: pd.DataFrame,
-    report_path: Path | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """PSI of the score and top features, Evidently's per-column drift (report saved if asked)."""
-    figures = score_and_feature_psi(reference, scores, feature_values)
-    figures["evidently"] = batch_drift(reference, raw, report_path, seed)
-    return figures
