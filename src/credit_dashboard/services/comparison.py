@@ -19,6 +19,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from credit_dashboard.i18n import format_percent, gettext
+from credit_dashboard.model.record_features import is_record_feature
 from credit_dashboard.services.labels import display_scale, format_value, is_categorical, is_flag
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, is_missing
 
@@ -196,8 +197,11 @@ def pickable_features(
     engineered: Iterable[str],
     top_n: int = 20,
 ) -> tuple[str, ...]:
-    """The model's ``top_n`` most important features, then the engineered ones (no duplicates)."""
-    explained_set = set(explained)
+    """The model's ``top_n`` most important features, then the engineered ones (no duplicates).
+
+    Credit-record features are left out: the comparisons summarise past clients' application
+    facts, and their records stay in the store instead of in every worker."""
+    explained_set = {f for f in explained if not is_record_feature(f)}
     ordered = [str(r["feature"]) for r in global_importance[:top_n]]
     ordered += [f for f in engineered if f in explained_set]
     seen: dict[str, None] = {}

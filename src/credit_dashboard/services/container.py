@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from credit_dashboard.config import DRIFT_REPORT_FILE, DRIFT_SUMMARY_FILE, Settings
+from credit_dashboard.model.record_features import RECORD_FEATURES, attach, features_for
 from credit_dashboard.services.background import BackgroundValue
 from credit_dashboard.services.comparison import (
     HistoryComparison,
@@ -43,7 +44,10 @@ from credit_dashboard.services.startup import (
     read_applicants,
 )
 from credit_dashboard.services.whatif import choose_inputs
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
 from credit_dashboard.storage.decisions import DecisionStore
+from credit_dashboard.storage.schema import ID_COLUMN
 
 __all__ = ["AppServices", "StartupError", "load_services"]
 
@@ -77,6 +81,9 @@ class AppServices:
     #: The stored applicant batches (list, figures, ingest), attached once on first use by
     #: :func:`credit_dashboard.services.batch_service.attach_batches`.
     batches: Any | None = None
+    #: The credit-record store (None when the data folder holds no credit records): one
+    #: client's records are read from disk on demand, never held by a worker.
+    credit_records: CreditRecordStore | None = None
     #: Follows ``active.json`` and switches ``scoring`` to a newly activated version.
     model_watcher: ModelWatcher | None = None
     #: Seconds each start-up step took (logged, and read by the benchmark).
@@ -138,18 +145,25 @@ def _waited(value: BackgroundValue[Any]) -> Any:
         raise StartupError(f"loading the {value.name} failed: {exc.__cause__ or exc}") from exc
 
 
-def _served_at_start(settings: Settings, applicants: pd.DataFrame) -> ServedVersion:
+def _served_at_start(
+    settings: Settings, applicants: pd.DataFrame, records: CreditRecordStore
+) -> ServedVersion:
     """The active version, checked like a live switch (a broken table only logged: there is no
     other version to fall back on)."""
     from credit_dashboard.model.artifact import ArtifactError, active_directory
 
+    # Record features come from the store, looked up by id: they count as columns of every
+    # client table when the store holds records (a model trained with them then serves).
+    from_records = list(RECORD_FEATURES) if records.available else []
     tables = {
-        str(settings.applicants_path): list(applicants.columns),
-        str(settings.train_path): history_columns(settings.train_path, settings),
+        str(settings.applicants_path): list(applicants.columns) + from_records,
+        str(settings.train_path): history_columns(settings.train_path, settings) + from_records,
     }
+    trial = applicants.iloc[:1] if len(applicants) else None
+    if trial is not None and from_records:
+        trial = attach(trial, features_for(records, trial[ID_COLUMN].to_numpy()))
     try:
-        return prepare_version(active_directory(settings.artifacts_dir), tables,
-                               applicants.iloc[:1] if len(applicants) else None,
+        return prepare_version(active_directory(settings.artifacts_dir), tables, trial,
                                require_tables=False)
     except ArtifactError as exc:  # its message names the file and the command to run
         raise StartupError(str(exc)) from exc
@@ -176,8 +190,10 @@ def load_services(
     applicants = read_applicants(settings.applicants_path, settings)
     timings["applicants"] = time.perf_counter() - started
     step = time.perf_counter()
-    served = _served_at_start(settings, applicants)
-    scoring = ScoringService(served, applicants, None, cache=cache)
+    records = CreditRecordStore(settings.data_dir / RECORDS_DIR)
+    served = _served_at_start(settings, applicants, records)
+    scoring = ScoringService(served, applicants, None, cache=cache,
+                             credit_records=records if records.available else None)
     timings["model"] = time.perf_counter() - step
 
     card = served.card
@@ -207,6 +223,7 @@ def load_services(
         cache=cache,
         model_watcher=watcher,
         timings=timings,
+        credit_records=records if records.available else None,
     )
     timings["ready_to_serve"] = time.perf_counter() - started
     logger.info(

@@ -27,7 +27,10 @@ import pyarrow.parquet as pq
 
 from credit_dashboard.model.drift import compute_drift
 from credit_dashboard.model.features import FEATURE_SOURCES
+from credit_dashboard.model.record_features import attach, features_for, is_record_feature
 from credit_dashboard.storage.batches import fsync_path
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -162,6 +165,10 @@ def build_reference(
     history = pd.read_parquet(history_path, columns=columns)
     if len(history) > REFERENCE_ROWS:
         history = history.sample(n=REFERENCE_ROWS, random_state=seed).reset_index(drop=True)
+    if any(is_record_feature(c) for c in model.input_columns):
+        # The past clients' own record features, from the store beside the history table.
+        records = CreditRecordStore(history_path.parent / RECORDS_DIR)
+        history = attach(history, features_for(records, history[ID_COLUMN].to_numpy()))
     values = model.feature_values(history)
     names = top_features(card, list(values.columns))
     scores = model.default_probability(history)

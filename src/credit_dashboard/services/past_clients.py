@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credit_dashboard.model.record_features import attach, is_record_feature
 from credit_dashboard.services.background import BackgroundValue
 from credit_dashboard.services.comparison import HistoryComparison, build_comparison
 from credit_dashboard.services.neighbours import NeighbourIndex
@@ -48,10 +49,16 @@ def read_history(path: Path) -> pd.DataFrame:
 def history_feature_values(model: Any, history: pd.DataFrame, features: tuple[str, ...]):
     """The model's values of ``features`` for every past client, computed in chunks."""
     columns = list(features)
-    parts = [
-        model.feature_values(history.iloc[start : start + FEATURE_CHUNK_ROWS])[columns]
-        for start in range(0, len(history), FEATURE_CHUNK_ROWS)
-    ]
+    # Comparisons are about application facts; a model trained with credit-record features
+    # needs their columns to transform a row, so they are set as "no records" (never read here:
+    # holding every past client's records would grow each worker by the size of the store).
+    with_records = any(is_record_feature(c) for c in model.input_columns)
+    parts = []
+    for start in range(0, len(history), FEATURE_CHUNK_ROWS):
+        chunk = history.iloc[start : start + FEATURE_CHUNK_ROWS]
+        if with_records:
+            chunk = attach(chunk, None)
+        parts.append(model.feature_values(chunk)[columns])
     return pd.concat(parts) if parts else pd.DataFrame(columns=columns)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from credit_dashboard.model.record_features import is_record_feature
 from credit_dashboard.storage.schema import CATEGORY_LEVELS
 
 Kind = Literal["amount", "years_employed", "count", "category"]
@@ -110,6 +111,8 @@ def choose_inputs(
 def _inputs_of(feature: str) -> tuple[str, ...]:
     if feature in EDITABLE_INPUTS:
         return (feature,)
+    if is_record_feature(feature):  # how the client repaid is a record, not an editable input
+        return ()
     if feature in CATEGORY_LEVELS or feature.startswith(("AMT_REQ_", "EXT_SOURCE", "FLAG_DOC")):
         return ()
     words = feature.upper().split("_")

@@ -253,12 +253,19 @@ class CreditRecordStore:
         if not files:
             raise FileNotFoundError(f"no {AGGREGATES_FILE} in {self.root}")
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        wanted = ", ".join(str(int(i)) for i in np.unique(np.asarray(ids, dtype=np.int64)))
-        if not wanted:
-            wanted = "NULL"
-        return self.connection().execute(
-            f"SELECT * FROM read_parquet([{listed}], union_by_name = true) "
-            f"WHERE SK_ID_CURR IN ({wanted}) ORDER BY SK_ID_CURR").df()
+        unique = np.unique(np.asarray(ids, dtype=np.int64))
+        source = f"read_parquet([{listed}], union_by_name = true)"
+        con = self.connection()
+        if len(unique) <= 256:  # literals: DuckDB skips the row groups that cannot hold them
+            wanted = ", ".join(str(int(i)) for i in unique) or "NULL"
+            return con.execute(f"SELECT * FROM {source} WHERE SK_ID_CURR IN ({wanted}) "
+                               "ORDER BY SK_ID_CURR").df()
+        con.register("_wanted_ids", pd.DataFrame({ID_COLUMN: unique}))
+        try:
+            return con.execute(f"SELECT * FROM {source} WHERE SK_ID_CURR IN "
+                               "(SELECT SK_ID_CURR FROM _wanted_ids) ORDER BY SK_ID_CURR").df()
+        finally:
+            con.unregister("_wanted_ids")
 
     # --- reading -------------------------------------------------------------------------------
     def connection(self) -> duckdb.DuckDBPyConnection:

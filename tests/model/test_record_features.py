@@ -1,0 +1,220 @@
+"""The credit-record features against examples computed by hand, and the store they come from."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credit_dashboard.model import record_features as rf
+from credit_dashboard.storage.credit_records.schema import TABLES
+from credit_dashboard.storage.credit_records.store import CreditRecordStore, empty_frame
+
+A, B, NONE = 100001, 100002, 100003  # B has only a bureau credit; NONE has no record at all
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows with only the columns a test cares about; the others missing (0 for integers)."""
+    spec = TABLES[table]
+    out = empty_frame(spec)
+    filled = []
+    for row in rows:
+        full = {c: (0 if d == "int64" else None if d == "object" else np.nan)
+                for c, d in spec.columns.items()}
+        full.update(row)
+        filled.append(full)
+    if filled:
+        out = pd.DataFrame(filled)[list(spec.columns)].astype(spec.columns)
+    return out
+
+
+def hand_made() -> dict[str, pd.DataFrame]:
+    return {
+        "bureau": _frame("bureau", [
+            dict(SK_ID_CURR=A, SK_ID_BUREAU=1, CREDIT_ACTIVE="Active", DAYS_CREDIT=-100,
+                 CREDIT_DAY_OVERDUE=10, AMT_CREDIT_SUM=1000.0, AMT_CREDIT_SUM_DEBT=400.0,
+                 AMT_CREDIT_SUM_OVERDUE=50.0, AMT_CREDIT_MAX_OVERDUE=70.0),
+            dict(SK_ID_CURR=A, SK_ID_BUREAU=2, CREDIT_ACTIVE="Closed", DAYS_CREDIT=-900,
+                 AMT_CREDIT_SUM=500.0, AMT_CREDIT_SUM_DEBT=0.0, AMT_CREDIT_SUM_OVERDUE=0.0),
+            dict(SK_ID_CURR=A, SK_ID_BUREAU=3, CREDIT_ACTIVE="Active", DAYS_CREDIT=-500,
+                 AMT_CREDIT_SUM=1000.0, AMT_CREDIT_SUM_DEBT=100.0, AMT_CREDIT_SUM_OVERDUE=0.0),
+            dict(SK_ID_CURR=B, SK_ID_BUREAU=4, CREDIT_ACTIVE="Bad debt", DAYS_CREDIT=-2000,
+                 AMT_CREDIT_SUM=300.0, AMT_CREDIT_SUM_DEBT=300.0, AMT_CREDIT_SUM_OVERDUE=300.0),
+        ]),
+        "bureau_balance": _frame("bureau_balance", [
+            dict(SK_ID_BUREAU=1, MONTHS_BALANCE=0, STATUS="0"),
+            dict(SK_ID_BUREAU=1, MONTHS_BALANCE=-1, STATUS="1"),
+            dict(SK_ID_BUREAU=1, MONTHS_BALANCE=-2, STATUS="X"),
+            dict(SK_ID_BUREAU=1, MONTHS_BALANCE=-20, STATUS="3"),
+            dict(SK_ID_BUREAU=2, MONTHS_BALANCE=-30, STATUS="C"),
+        ]),
+        "previous_application": _frame("previous_application", [
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, NAME_CONTRACT_STATUS="Approved", DAYS_DECISION=-400,
+                 AMT_APPLICATION=900.0, AMT_CREDIT=1000.0),
+            dict(SK_ID_PREV=12, SK_ID_CURR=A, NAME_CONTRACT_STATUS="Refused", DAYS_DECISION=-30,
+                 AMT_APPLICATION=2000.0, AMT_CREDIT=2000.0),
+            dict(SK_ID_PREV=13, SK_ID_CURR=A, NAME_CONTRACT_STATUS="Canceled",
+                 DAYS_DECISION=-200, AMT_APPLICATION=100.0, AMT_CREDIT=0.0),
+        ]),
+        "installments_payments": _frame("installments_payments", [
+            # due -400 paid -405 on time, full; due -300 paid -290 late (10 days), partial;
+            # due -100 paid -100 on time, full; due -50 paid -45 late (5 days), full.
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, NUM_INSTALMENT_NUMBER=1, DAYS_INSTALMENT=-400.0,
+                 DAYS_ENTRY_PAYMENT=-405.0, AMT_INSTALMENT=100.0, AMT_PAYMENT=100.0),
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, NUM_INSTALMENT_NUMBER=2, DAYS_INSTALMENT=-300.0,
+                 DAYS_ENTRY_PAYMENT=-290.0, AMT_INSTALMENT=100.0, AMT_PAYMENT=60.0),
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, NUM_INSTALMENT_NUMBER=3, DAYS_INSTALMENT=-100.0,
+                 DAYS_ENTRY_PAYMENT=-100.0, AMT_INSTALMENT=100.0, AMT_PAYMENT=100.0),
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, NUM_INSTALMENT_NUMBER=4, DAYS_INSTALMENT=-50.0,
+                 DAYS_ENTRY_PAYMENT=-45.0, AMT_INSTALMENT=100.0, AMT_PAYMENT=100.0),
+        ]),
+        "POS_CASH_balance": _frame("POS_CASH_balance", [
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, MONTHS_BALANCE=-2, CNT_INSTALMENT_FUTURE=5.0,
+                 NAME_CONTRACT_STATUS="Active", SK_DPD=0),
+            dict(SK_ID_PREV=11, SK_ID_CURR=A, MONTHS_BALANCE=-1, CNT_INSTALMENT_FUTURE=4.0,
+                 NAME_CONTRACT_STATUS="Active", SK_DPD=12),
+        ]),
+        "credit_card_balance": _frame("credit_card_balance", [
+            dict(SK_ID_PREV=21, SK_ID_CURR=A, MONTHS_BALANCE=-2, AMT_BALANCE=500.0,
+                 AMT_CREDIT_LIMIT_ACTUAL=1000, AMT_DRAWINGS_CURRENT=100.0, SK_DPD=0),
+            dict(SK_ID_PREV=21, SK_ID_CURR=A, MONTHS_BALANCE=-1, AMT_BALANCE=900.0,
+                 AMT_CREDIT_LIMIT_ACTUAL=1000, AMT_DRAWINGS_CURRENT=300.0, SK_DPD=3),
+        ]),
+    }
+
+
+EXPECTED_A = {
+    "CR_BUREAU_COUNT": 3, "CR_BUREAU_ACTIVE_COUNT": 2, "CR_BUREAU_DAYS_CREDIT_MEAN": -500,
+    "CR_BUREAU_DAYS_CREDIT_MAX": -100, "CR_BUREAU_DEBT_SUM": 500,
+    "CR_BUREAU_DEBT_CREDIT_RATIO": 500 / 2000, "CR_BUREAU_OVERDUE_SUM": 50,
+    "CR_BUREAU_OVERDUE_DAYS_MAX": 10, "CR_BUREAU_MAX_OVERDUE": 70, "CR_BUREAU_BAD_DEBT_COUNT": 0,
+    "CR_BUREAU_ENQUIRIES_YEAR": 1,
+    # months with a known status: 0, 1, 3 (X and C are not statuses of lateness)
+    "CR_BUREAU_MONTHS_LATE": 2, "CR_BUREAU_LATE_SHARE": 2 / 3, "CR_BUREAU_MONTHS_LATE_12M": 1,
+    "CR_BUREAU_WORST_STATUS": 3,
+    "CR_PREV_COUNT": 3, "CR_PREV_REFUSED_COUNT": 1, "CR_PREV_REFUSED_SHARE": 1 / 3,
+    "CR_PREV_APPROVED_COUNT": 1, "CR_PREV_REFUSED_AMOUNT": 2000, "CR_PREV_DAYS_DECISION_MAX": -30,
+    "CR_PREV_APPLICATIONS_YEAR": 2, "CR_PREV_APPLICATION_CREDIT_RATIO": (0.9 + 1.0) / 2,
+    "CR_INST_COUNT": 4, "CR_INST_LATE_SHARE": 2 / 4, "CR_INST_LATE_SHARE_12M": 2 / 3,
+    "CR_INST_LATE_SHARE_6M": 1 / 2, "CR_INST_DAYS_LATE_MEAN": 15 / 4, "CR_INST_DAYS_LATE_MAX": 10,
+    "CR_INST_PARTIAL_SHARE": 1 / 4, "CR_INST_PARTIAL_SHARE_12M": 1 / 3,
+    "CR_INST_PAID_RATIO": 360 / 400,
+    "CR_POS_MONTHS": 2, "CR_POS_DPD_MAX": 12, "CR_POS_LATE_SHARE": 1 / 2,
+    "CR_POS_REMAINING_INSTALMENTS": 4,
+    "CR_CARD_MONTHS": 2, "CR_CARD_LIMIT_USE_MEAN": (0.5 + 0.9) / 2, "CR_CARD_LIMIT_USE_LAST": 0.9,
+    "CR_CARD_DRAWINGS_MEAN": 200, "CR_CARD_DPD_MAX": 3,
+}
+
+
+def _check(row: pd.Series, expected: dict[str, float]) -> None:
+    checked = 0
+    for name, value in expected.items():
+        got = row[name]
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(got), name
+        else:
+            assert got == pytest.approx(value), name
+        checked += 1
+    assert checked == len(expected)
+
+
+def test_every_feature_has_a_hand_computed_value() -> None:
+    assert set(EXPECTED_A) == set(rf.RECORD_FEATURES)
+
+
+def test_features_of_a_client_with_every_table_equal_the_hand_computed_ones() -> None:
+    features = rf.aggregate_frames(hand_made()).set_index("SK_ID_CURR")
+    assert list(features.index) == [A, B]
+    _check(features.loc[A], EXPECTED_A)
+
+
+def test_a_client_with_only_one_table_has_zero_counts_and_missing_ratios() -> None:
+    features = rf.aggregate_frames(hand_made(), [B, NONE]).set_index("SK_ID_CURR")
+    b = features.loc[B]
+    assert b["CR_BUREAU_COUNT"] == 1 and b["CR_BUREAU_BAD_DEBT_COUNT"] == 1
+    assert b["CR_BUREAU_DEBT_SUM"] == 0  # its only credit is not active
+    assert b["CR_PREV_COUNT"] == 0 and math.isnan(b["CR_PREV_REFUSED_SHARE"])
+    assert math.isnan(b["CR_BUREAU_LATE_SHARE"])  # no month reported
+    none = features.loc[NONE]
+    for name in rf.RECORD_FEATURES:
+        if name in rf.COUNT_FEATURES:
+            assert none[name] == 0, name
+        else:
+            assert math.isnan(none[name]), name
+
+
+def test_attach_gives_clients_without_records_the_no_records_values() -> None:
+    application = pd.DataFrame({"SK_ID_CURR": [NONE, A], "AMT_CREDIT": [1.0, 2.0]},
+                               index=[7, 9])
+    joined = rf.attach(application, rf.aggregate_frames(hand_made()))
+    assert list(joined.index) == [7, 9]
+    assert joined.loc[9, "CR_BUREAU_COUNT"] == 3
+    assert joined.loc[7, "CR_BUREAU_COUNT"] == 0
+    assert math.isnan(joined.loc[7, "CR_CARD_LIMIT_USE_MEAN"])
+    assert joined.equals(rf.attach(joined, rf.aggregate_frames(hand_made())))  # idempotent
+
+
+def test_the_store_answers_one_client_like_the_frames(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    assert not store.available
+    store.write_base(hand_made())
+    assert store.tables() == tuple(TABLES)
+    records = store.client_records(A)
+    assert len(records["bureau"]) == 3 and len(records["bureau_balance"]) == 5
+    assert list(records["previous_application"].columns) == list(
+        TABLES["previous_application"].columns)
+    empty = store.client_records(NONE)
+    assert all(len(frame) == 0 for frame in empty.values())
+    assert list(empty["credit_card_balance"].columns) == list(
+        TABLES["credit_card_balance"].columns)
+    # Computed from the files, then stored and read back: the same features either way.
+    computed = rf.features_for(store, [A, NONE])
+    stored = rf.store_aggregates(store)
+    assert store.aggregates_current(rf.SIGNATURE)
+    looked_up = rf.features_for(store, [A, NONE])
+    pd.testing.assert_frame_equal(computed[computed.SK_ID_CURR == A].reset_index(drop=True),
+                                  looked_up.reset_index(drop=True), check_dtype=False)
+    assert len(stored) == 2 and len(looked_up) == 1  # NONE has no record: attach fills it
+    _check(looked_up.set_index("SK_ID_CURR").loc[A], EXPECTED_A)
+
+
+def test_a_batch_part_is_read_with_the_base_and_removed_whole(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    frames = hand_made()
+    store.write_base({"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == A]})
+    store.write_part("batch-1", {"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == B]})
+    assert list(store.client_ids()) == [A, B]
+    assert len(store.client_records(B)["bureau"]) == 1
+    with pytest.raises(FileExistsError):
+        store.write_part("batch-1", {})
+    store.remove_part("batch-1")
+    assert list(store.client_ids()) == [A]
+    assert not any(p.name.startswith(".") for p in (tmp_path / "credit_records").rglob("*"))
+
+
+def test_a_connection_is_not_reused_across_a_fork(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    parent = store.connection()
+    assert store.connection() is parent
+    pid = os.fork()
+    if pid == 0:  # the child opens its own connection and can read
+        ok = store._con is not None and store.connection() is not parent and len(
+            store.client_records(A)["bureau"]) == 3
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_stale_stored_file_is_not_read(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    features = rf.aggregate_frames(hand_made())
+    features["CR_BUREAU_COUNT"] = 99.0
+    store.write_aggregates(features, "older-code")
+    assert not store.aggregates_current(rf.SIGNATURE)
+    assert rf.features_for(store, [A])["CR_BUREAU_COUNT"].iloc[0] == 3
