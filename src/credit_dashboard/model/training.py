@@ -1,7 +1,9 @@
 """``train(config)``: from the two client tables to a verified artifact, step by step.
 
-1. read + validate the tables; hold out a stratified 20 % (the *evaluation* split) that no choice
-   ever sees; the other 80 % are the *development* rows, cut into K stratified folds;
+1. read + validate the tables, and the credit records when there are some (``records_input``:
+   their ``CR_*`` features are attached to the history and the applicants right away); hold out a
+   stratified 20 % (the *evaluation* split) that no choice ever sees; the other 80 % are the
+   *development* rows, cut into K stratified folds;
 2. full mode: Optuna search of LightGBM settings on the development rows (cross-validated trials,
    early stopping, pruning, the time the run's budget gives it); quick mode: the rule-based
    settings of ``params``;
@@ -11,9 +13,12 @@
    on the other folds' rows; the held-out rows are scored by a model fitted on the development
    rows with the operating point chosen on their out-of-fold predictions. The baseline gets the
    very same folds and held-out rows;
-5. the chosen recipe must beat the baseline on held-out AUC *and* business cost, else the baseline
-   is shipped; the shipped recipe is refitted on *all* labelled rows (calibration and threshold
-   from the out-of-sample predictions of all of them), explained, audited for fairness;
+5. with records, the chosen recipe is also fitted on the application columns alone (same folds,
+   same held-out rows); a richer model ships only when it beats the simpler one beyond the noise
+   of a paired bootstrap of the held-out rows (``ship_rules``): with records against application
+   only, then the tuned model against the baseline. The shipped recipe is refitted on *all*
+   labelled rows (calibration and threshold from the out-of-sample predictions of all of them;
+   the threshold stays 1/11 unless the evidence for another is clear), explained, audited;
 6. model + card + drift report + out-of-fold tables written atomically.
 
 The whole run shares one wall-clock budget (``time_budget``: 900 s full, 180 s quick); the card's
@@ -30,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
@@ -40,6 +46,8 @@ from credit_dashboard.model.drift import compute_drift
 from credit_dashboard.model.estimator import CreditRiskModel
 from credit_dashboard.model.params import folds_for
 from credit_dashboard.model.recipes import Evaluation, evaluate_recipes, fit_final
+from credit_dashboard.model.record_features import attach, is_record_feature
+from credit_dashboard.model.records_input import load_records
 from credit_dashboard.model.time_budget import TimeBudget
 from credit_dashboard.model.tracking import RunTracker, mlflow_requested
 from credit_dashboard.model.training_card import build_card
@@ -71,6 +79,9 @@ class TrainConfig:
     - ``tune_rows``: stratified subsample of the development rows the search runs on (default
       60,000); every other step uses all rows.
     - ``exclude_protected``: train without ``PROTECTED_FEATURES``.
+    - ``credit_records`` / ``use_credit_records``: a folder of Kaggle's credit-record files to
+      train with; ``None`` = the store beside the training table when it holds tables.
+      ``use_credit_records=False`` trains on the application table alone (``records_input``).
     """
 
     train_path: Path
@@ -91,6 +102,8 @@ class TrainConfig:
     exclude_protected: bool = False
     #: Make the new version the one the app serves (False: store it, keep the active one).
     activate: bool = True
+    credit_records: Path | None = None
+    use_credit_records: bool = True
 
     @property
     def budget(self) -> int:
@@ -167,6 +180,14 @@ def _train(config: TrainConfig) -> TrainResult:
         logger.info("reading %s and %s", config.train_path, config.applicants_path)
         history = read_table(Path(config.train_path), "train")
         applicants = read_table(Path(config.applicants_path), "applicants")
+        records = load_records(Path(config.train_path), config.credit_records,
+                               config.use_credit_records,
+                               np.concatenate([history[ID_COLUMN].to_numpy(dtype=np.int64),
+                                               applicants[ID_COLUMN].to_numpy(dtype=np.int64)]))
+        if records.used:
+            history = attach(history, records.aggregates)
+            applicants = attach(applicants, records.aggregates)
+        record_columns = tuple(c for c in history.columns if is_record_feature(c))
         y_all = history[TARGET_COLUMN].astype(int)
         folds = _folds(config, len(history))
         _check_target(y_all, Path(config.train_path), folds)
@@ -181,7 +202,7 @@ def _train(config: TrainConfig) -> TrainResult:
     tracker = RunTracker(out_dir, use_mlflow=mlflow_requested(config.mlflow))
 
     evaluation: Evaluation = evaluate_recipes(config, X_dev, y_dev, X_hold, y_hold, splits,
-                                              tracker, started, budget)
+                                              tracker, started, budget, record_columns)
     with budget.stage("final_fit"):
         final = fit_final(config, evaluation, X_all, y_all, started)
     model = final.model
@@ -199,7 +220,7 @@ def _train(config: TrainConfig) -> TrainResult:
         drift = compute_drift(X_all, applicants, sample_rows=config.drift_sample_rows,
                               seed=config.seed)
         card = build_card(config, history, applicants, X_dev, X_hold, y_hold, evaluation, final,
-                          importance, len(explain_rows), drift, folds)
+                          importance, len(explain_rows), drift, folds, records)
     card["training_seconds"] = round(time.perf_counter() - started, 1)
     card["time_budget"] = budget.summary()
     tables = {

@@ -16,7 +16,16 @@ from credit_dashboard.model.evaluation import curves
 from credit_dashboard.model.fairness import fairness_section
 from credit_dashboard.model.features import ENGINEERED_FEATURES
 from credit_dashboard.model.params import BASELINE_PARAMS, BASELINE_THRESHOLD
-from credit_dashboard.model.recipes import BASELINE, CHOSEN, Evaluation, FinalFit
+from credit_dashboard.model.recipes import (
+    APPLICATION_ONLY,
+    BASELINE,
+    CHOSEN,
+    WITH_RECORDS,
+    Evaluation,
+    FinalFit,
+)
+from credit_dashboard.model.record_features import RECORD_FEATURES
+from credit_dashboard.model.records_input import ORIGIN_DISABLED, RecordsInput, share_with_records
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN
 
 
@@ -56,7 +65,8 @@ def _search(config: object, evaluation: Evaluation, dev_rows: int) -> dict:
 def build_card(config: object, history: pd.DataFrame, applicants: pd.DataFrame,
                X_dev: pd.DataFrame, X_hold: pd.DataFrame, y_hold: pd.Series,
                evaluation: Evaluation, final: FinalFit, importance: pd.Series,
-               importance_rows: int, drift: object, folds: int) -> dict:
+               importance_rows: int, drift: object, folds: int,
+               records: RecordsInput | None = None) -> dict:
     """Assemble the card (without the artifact hash, added when the model is written)."""
     model = final.model
     y_h = y_hold.to_numpy()
@@ -122,9 +132,14 @@ def build_card(config: object, history: pd.DataFrame, applicants: pd.DataFrame,
         "search": _search(config, evaluation, len(X_dev)),
         "threshold_search": {
             "rows": final.point.chosen_on_rows,
-            **card_parts.threshold_summary(model.decision_threshold, y_all,
+            "decision_threshold": model.decision_threshold,
+            **card_parts.threshold_summary(_searched(final, model.decision_threshold), y_all,
                                            final.oof_probability),
         },
+        "threshold_rule": final.point.threshold_rule,
+        "ship_decision": evaluation.ship_decision,
+        "credit_records": credit_records_section(records, evaluation, history, applicants,
+                                                 X_hold),
         "curves": curves(y_h, p_hold),
         "calibration": {
             "method": ("platt (sigmoid) on the out-of-fold log-odds" if final.name == CHOSEN
@@ -173,6 +188,59 @@ def build_card(config: object, history: pd.DataFrame, applicants: pd.DataFrame,
         card["bayes_auc"] = bayes["roc_auc"]
         card["bayes"] = bayes
     return card
+
+
+def _searched(final: FinalFit, fallback: float) -> float:
+    """The cost-optimal out-of-fold threshold the threshold rule weighed against 1/11."""
+    rule = final.point.threshold_rule or {}
+    return float(rule.get("searched", fallback))
+
+
+def credit_records_section(records: RecordsInput | None, evaluation: Evaluation,
+                           history: pd.DataFrame, applicants: pd.DataFrame,
+                           X_hold: pd.DataFrame) -> dict:
+    """The card's ``credit_records``: which records, how many clients had some, and the chosen
+    recipe with and without them against the baseline on the same folds and held-out rows."""
+    if records is None or not records.used:
+        origin = records.origin if records is not None else ORIGIN_DISABLED
+        why = ("--no-credit-records: trained on the application table alone"
+               if origin == ORIGIN_DISABLED else
+               "no credit-record table beside the training table (and no --credit-records): "
+               "trained on the application table alone")
+        return {"used": False, "origin": origin,
+                "source": records.source if records is not None else None, "note": why}
+    comparison = evaluation.records_comparison or {}
+    aggregates = records.aggregates
+    features = [c for c in evaluation.record_columns]
+    return {
+        "used": True,
+        "origin": records.origin,
+        "source": records.source,
+        "tables": dict(records.tables),
+        "clients_with_records": {
+            "history": share_with_records(history[ID_COLUMN], aggregates),
+            "applicants": share_with_records(applicants[ID_COLUMN], aggregates),
+            "holdout": share_with_records(X_hold[ID_COLUMN], aggregates),
+        },
+        "clients_in_records": int(len(aggregates)),
+        "features": features,
+        "feature_descriptions": {c: RECORD_FEATURES.get(c, "") for c in features},
+        APPLICATION_ONLY: comparison.get(APPLICATION_ONLY),
+        WITH_RECORDS: comparison.get(WITH_RECORDS),
+        BASELINE: comparison.get(BASELINE),
+        "comparison": comparison.get("comparison"),
+        "imbalance": comparison.get("imbalance"),
+        "rows": comparison.get("rows"),
+        "fit_seconds": comparison.get("fit_seconds"),
+        "winner": evaluation.variant,
+        "in_shipped_model": evaluation.shipped_uses_records,
+        "note": ("The chosen recipe (settings, imbalance option) fitted twice on the same "
+                 "development folds and the same held-out rows: with the CR_* record features "
+                 "and on the application columns alone; the plain baseline (application "
+                 "columns only) beside them. With records ships only when it beats the "
+                 "application-only variant beyond the noise (ship_decision.rule); the winner "
+                 "then faces the baseline. All development rows are used in both modes."),
+    }
 
 
 def evaluation_threshold(evaluation: Evaluation) -> float:

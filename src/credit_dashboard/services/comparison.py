@@ -19,7 +19,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from credit_dashboard.i18n import format_percent, gettext
-from credit_dashboard.model.record_features import is_record_feature
+from credit_dashboard.model.record_catalogue import is_record_feature
 from credit_dashboard.services.labels import display_scale, format_value, is_categorical, is_flag
 from credit_dashboard.storage.schema import DAYS_EMPLOYED_ANOMALY, is_missing
 

@@ -12,6 +12,11 @@ for the same log-odds; the display order is the one an advisor reads, so it is t
 Proportional shares of the total (Shapley-style rescaling) were rejected: they divide by a sum of
 log-odds that can be near zero and flip signs. Analysts keep the exact log-odds of every group and
 every feature (``GroupedContribution.contribution`` and ``.members``).
+
+The credit-record features (``CR_*``) group by the facts declared beside them in
+``model.record_features`` like any other feature; a client without records of a kind has those
+features missing, and its reading says "no records of this kind" (:func:`has_no_records`) rather
+than stating a missing value as if it were high or low.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from scipy.special import expit
 
 from credit_dashboard.i18n import format_number
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.model.record_catalogue import COUNT_FEATURES, is_record_feature
 from credit_dashboard.services.explain import Contribution, effect_words, state_words
-from credit_dashboard.services.groups import group_label, group_of, is_protected
-from credit_dashboard.storage.schema import TRAIN_COLUMNS
+from credit_dashboard.services.groups import group_label, group_of, is_protected, is_record_group
+from credit_dashboard.storage.schema import TRAIN_COLUMNS, is_missing
 
 #: Tolerance between the probability shown and expit(base + contributions): the model guarantees
 #: 1e-12; anything far off means the parts do not belong to that probability.
@@ -190,20 +196,48 @@ def format_points(probability_change: float, digits: int = 1) -> str:
     return _("{value} points").format(value=sign + format_number(abs(points), digits))
 
 
+def has_no_records(group: GroupedContribution) -> bool:
+    """True for a credit-record fact of a client without records of its kind: every count of
+    the fact is 0 and every other feature missing, which is what ``model.record_features`` gives
+    a client without rows. Only for record facts (an application column's gap is "not known");
+    a fact whose features the model did not see is not "no records" either: we would not know.
+    """
+    if not is_record_group(group.key) or not group.members:
+        return False
+    for member in group.members:
+        if not is_missing(member.value) and (
+            member.feature not in COUNT_FEATURES or float(member.value) != 0  # type: ignore[arg-type]
+        ):
+            return False
+    return True
+
+
 def group_reading(group: GroupedContribution, typical: Mapping[str, float] | None = None) -> str:
     """One plain sentence per group, its effect in points.
 
     A one-feature group reads as :func:`reading` does ("External score 3 is low (0.12; usual
     0.51)"); a larger group names the fact and its strongest feature ("External credit scores:
-    raises the risk by 4.1 points; mostly external score 3 is low (0.12; usual 0.51)").
+    raises the risk, +4.1 points (strongest: External score 3 is low (0.12; usual 0.51))"). A
+    record fact of a client without such records says so ("Late payments on earlier loans with
+    us: raises the risk, +3.2 points (no records of this kind)"): "is no records" would not read.
     """
     effect = _("{effect}, {points}").format(
         effect=effect_words(group.contribution), points=format_points(group.probability_change)
     )
     strongest = group.members[0]
-    state = state_words(strongest, typical)
+    missing_record = is_record_feature(strongest.feature) and is_missing(strongest.value)
     if len(group.members) == 1:
-        return f"{strongest.label} {state}: {effect}"
+        if missing_record:
+            return _("{feature}, no records of this kind: {effect}").format(
+                feature=strongest.label, effect=effect)
+        return _("{feature} {state}: {effect}").format(
+            feature=strongest.label, state=state_words(strongest, typical), effect=effect)
+    if has_no_records(group):
+        return _("{group}: {effect} (no records of this kind)").format(
+            group=group.label, effect=effect)
+    if missing_record:
+        return _("{group}: {effect} (strongest: {feature}, no records of this kind)").format(
+            group=group.label, effect=effect, feature=strongest.label)
     return _("{group}: {effect} (strongest: {feature} {state})").format(
-        group=group.label, effect=effect, feature=strongest.label, state=state
-    )
+        group=group.label, effect=effect, feature=strongest.label,
+        state=state_words(strongest, typical))

@@ -9,6 +9,9 @@ weight is split among them. Here every explained feature belongs to exactly one 
   feature joins its fact without anyone editing this module;
 - a raw column belongs to the fact declared for it below (the three external scores; the credit,
   annuity, goods price and income; the six credit-bureau counts; the 47 building columns ...);
+- a credit-record feature (``CR_*``, ``model.record_features``) belongs to the fact declared
+  beside it there (``RECORD_FEATURE_FACTS``: late payments with us, debts at other lenders ...),
+  so the forty-odd aggregates of six tables read as six facts, not forty bars;
 - any other raw column is a fact of its own (key = the column name).
 
 Some facts are **protected**: they describe who the applicant is, not how they handle credit, and
@@ -29,6 +32,11 @@ from functools import cache
 
 from credit_dashboard.i18n import lazy_gettext
 from credit_dashboard.model.features import ENGINEERED_FEATURES, FEATURE_SOURCES
+from credit_dashboard.model.record_catalogue import (
+    RECORD_FACTS,
+    RECORD_FEATURE_FACTS,
+    is_record_feature,
+)
 from credit_dashboard.services.labels import feature_label
 from credit_dashboard.storage.schema import (
     CREDIT_BUREAU_COLUMNS,
@@ -105,7 +113,32 @@ FACTS: tuple[Fact, ...] = (
     ),
 )
 
-_FACT_BY_KEY: dict[str, Fact] = {fact.key: fact for fact in FACTS}
+#: The credit-record facts (``model.record_features.RECORD_FACTS``), their titles written here as
+#: literals so Babel extracts them (``RECORD_FACTS`` is data, which it cannot see); a test checks
+#: the English against ``RECORD_FACTS`` so a renamed fact cannot keep an old title. Their
+#: "columns" are the record features, which are not Kaggle application columns: kept apart from
+#: :data:`FACTS`, whose columns are.
+_RECORD_TITLES: dict[str, object] = {
+    "records_late_with_us": lazy_gettext("Late payments on earlier loans with us"),
+    "records_bureau_debts": lazy_gettext("Debts and overdue amounts at other lenders"),
+    "records_bureau_late": lazy_gettext("Months late on credits at other lenders"),
+    "records_bureau_age": lazy_gettext(
+        "How long and how recently you have borrowed from other lenders"
+    ),
+    "records_applications": lazy_gettext("Earlier credit applications with us"),
+    "records_card_use": lazy_gettext("Use of card limits"),
+}
+
+RECORD_GROUPS: tuple[Fact, ...] = tuple(
+    Fact(
+        key,
+        _RECORD_TITLES.get(key, title),
+        tuple(f for f, fact in RECORD_FEATURE_FACTS.items() if fact == key),
+    )
+    for key, title in RECORD_FACTS.items()
+)
+
+_FACT_BY_KEY: dict[str, Fact] = {fact.key: fact for fact in (*FACTS, *RECORD_GROUPS)}
 _FACT_OF_COLUMN: dict[str, str] = {
     column: fact.key for fact in FACTS for column in fact.columns
 }
@@ -128,6 +161,13 @@ def _raw_column(feature: str) -> str:
 @cache
 def group_of(feature: str) -> str:
     """The key of the fact group ``feature`` belongs to (exactly one per feature)."""
+    if feature in RECORD_FEATURE_FACTS:
+        return RECORD_FEATURE_FACTS[feature]
+    if is_record_feature(feature):
+        # A model trained with a record feature since renamed or dropped: a group of its own
+        # rather than a wrong fact (tests/reasons fail on a CR_* feature without one).
+        logger.warning("record feature %s has no fact in RECORD_FEATURE_FACTS", feature)
+        return feature
     if feature in ENGINEERED_FEATURES and feature not in FEATURE_SOURCES:
         # tests/reasons fail on this; at run time the feature still gets a group of its own.
         logger.warning("engineered feature %s declares no sources in FEATURE_SOURCES", feature)
@@ -147,7 +187,13 @@ def is_protected(key: str) -> bool:
     return fact.protected if fact is not None else key in PROTECTED_COLUMNS
 
 
+def is_record_group(key: str) -> bool:
+    """True for a fact of the credit records (``RECORD_FACTS``): its features are aggregates of
+    the six record tables, and a missing value there means "no records of this kind"."""
+    return key in RECORD_FACTS
+
+
 def group_columns(key: str) -> tuple[str, ...]:
-    """The raw columns of a group."""
+    """The raw columns of a group (for a credit-record fact: its ``CR_*`` features)."""
     fact = _FACT_BY_KEY.get(key)
     return fact.columns if fact is not None else (key,)

@@ -7,6 +7,14 @@ written; the batch is then scored, monitored and staged in a private folder, and
 rename plus one index transaction (:class:`credit_dashboard.storage.batches.BatchStore`). Ingests
 are serialised by a file lock, so two at once cannot both claim the same ids, and the app keeps
 serving throughout: it only reads committed batches.
+
+A batch may come with its clients' credit records (a folder of Kaggle's record files,
+:mod:`credit_dashboard.storage.credit_records.validation`): they are validated with the batch
+(clients of this batch only, bureau months of this batch's bureau credits, no loan of a stored
+client), joined as ``CR_*`` features before scoring when the model uses them, and stored as the
+batch's part of the credit-record store in the same sequence as the batch: the part is written
+just before the batch's commit and removed if that commit fails, and a part without a committed
+batch (a killed ingest) is removed by the next ingest's sweep. So a failure leaves neither.
 """
 
 from __future__ import annotations
@@ -23,16 +31,26 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 
 from credit_dashboard.config import Settings
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.model.record_features import (
+    SIGNATURE,
+    aggregate_frames,
+    attach,
+    is_record_feature,
+)
 from credit_dashboard.services import monitoring
 from credit_dashboard.services.batch_scores import score_batch
 from credit_dashboard.services.portfolio import portfolio_summary
 from credit_dashboard.storage import batches as files
 from credit_dashboard.storage.batches import BatchStore, write_json
 from credit_dashboard.storage.batches_index import BatchRecord
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
+from credit_dashboard.storage.credit_records.validation import read_records_dir
 from credit_dashboard.storage.loading import APPLICANTS, DataValidationError, read_table
 from credit_dashboard.storage.schema import ID_COLUMN
 
@@ -106,7 +124,10 @@ def _load_model(settings: Settings, columns: list[str], path: Path):
 
     try:
         loaded = load_model(settings.artifacts_dir)
-        check_input_schema(loaded.card, columns, path)
+        # The CR_* columns come from the credit records (joined before scoring), not the file.
+        required = loaded.card.get("input_schema", {}).get("columns", [])
+        check_input_schema(loaded.card, columns + [c for c in required if is_record_feature(c)],
+                           path)
     except ArtifactError as exc:
         raise IngestError(str(exc).splitlines()[0]) from exc
     except FileNotFoundError as exc:
@@ -117,9 +138,67 @@ def _load_model(settings: Settings, columns: list[str], path: Path):
     return loaded
 
 
+def uses_records(model: object) -> bool:
+    """Whether the model was trained with credit-record features (``CR_*`` inputs)."""
+    return any(is_record_feature(c) for c in getattr(model, "input_columns", []))
+
+
+def record_aggregates(records: dict[str, pd.DataFrame] | None,
+                      applicants: pd.DataFrame) -> pd.DataFrame | None:
+    """The ``CR_*`` features of the applicants from their records (``None``: no records)."""
+    if not records:
+        return None
+    return aggregate_frames(records, applicants[ID_COLUMN].to_numpy())
+
+
+def scoring_frame(model: object, applicants: pd.DataFrame,
+                  aggregates: pd.DataFrame | None) -> pd.DataFrame:
+    """What the model scores: the applicants, with their record features beside them when the
+    model uses them (clients without records get the no-records values: counts 0, rest missing).
+    A model trained without them scores the applicants as they are."""
+    return attach(applicants, aggregates) if uses_records(model) else applicants
+
+
+def read_batch_records(directory: str | Path, applicants: pd.DataFrame,
+                       records: CreditRecordStore) -> dict[str, pd.DataFrame]:
+    """The batch's credit records, validated: clients of this batch only, bureau months of this
+    batch's bureau credits, and no loan already stored under another client."""
+    existing = records.loan_owners() if records.available else None
+    try:
+        return read_records_dir(directory, applicants[ID_COLUMN].to_numpy(),
+                                existing_loans=existing)
+    except DataValidationError as exc:
+        raise IngestError(str(exc)) from exc
+
+
+def sweep_record_parts(store: BatchStore, records: CreditRecordStore) -> list[str]:
+    """Remove credit-record parts whose batch was never committed (an ingest killed between
+    the part's write and the batch's commit). Call while holding the batch store's lock."""
+    known = {b.batch_id for b in store.index.batches()}
+    removed = [part for part in records.parts() if part not in known]
+    for part in removed:
+        records.remove_part(part)
+    if removed:
+        logger.warning("removed the credit records of %d uncommitted batch(es): %s",
+                       len(removed), removed)
+    return removed
+
+
 def _timed(function: Callable[..., object], *args: object) -> tuple[object, float]:
     started = time.perf_counter()
     return function(*args), time.perf_counter() - started
+
+
+def _write_record_part(record_store: CreditRecordStore, batch_id: str,
+                       records: dict[str, pd.DataFrame], aggregates: pd.DataFrame) -> None:
+    """The batch's records as its part of the store, with the per-client features the scoring
+    used, so readers never aggregate them per request."""
+    record_store.write_part(batch_id, records)
+    try:
+        record_store.write_aggregates(aggregates, SIGNATURE, batch_id)
+    except BaseException:
+        record_store.remove_part(batch_id)
+        raise
 
 
 def ingest_batch(
@@ -128,8 +207,13 @@ def ingest_batch(
     as_of: str | date | None = None,
     store: BatchStore | None = None,
     source_name: str | None = None,
+    credit_records: str | Path | None = None,
 ) -> IngestResult:
-    """Validate, score, monitor and store ``path`` as a new batch; raise :class:`IngestError`."""
+    """Validate, score, monitor and store ``path`` as a new batch; raise :class:`IngestError`.
+
+    ``credit_records``: a folder of the batch's credit-record files (any subset of Kaggle's
+    six), stored with the batch and used for its scores.
+    """
     path = Path(path)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -142,9 +226,11 @@ def ingest_batch(
     timings["read"] = time.perf_counter() - started
     loaded = _load_model(settings, list(applicants.columns), path)
     store = store or BatchStore(settings.data_dir)
+    record_store = CreditRecordStore(settings.data_dir / RECORDS_DIR)
     with store.lock():
         step = time.perf_counter()
         store.sweep()
+        sweep_record_parts(store, record_store)
         earlier = store.index.batch_with_fingerprint(fingerprint)
         if earlier is not None:
             raise IngestError(
@@ -152,9 +238,15 @@ def ingest_batch(
                     path=path.name, batch=earlier)
             )
         check_new_ids(applicants[ID_COLUMN].to_numpy(), settings, store, path)
+        records = (None if credit_records is None
+                   else read_batch_records(credit_records, applicants, record_store))
         timings["checks"] = time.perf_counter() - step
 
         step = time.perf_counter()
+        aggregates = record_aggregates(records, applicants)
+        timings["record_features"] = time.perf_counter() - step
+        step = time.perf_counter()
+        part_written = False
         staging = store.new_staging()
         drift_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-drift")
         try:
@@ -172,7 +264,8 @@ def ingest_batch(
                 reference, applicants, staging / files.REPORT_FILE,
             )
             step = time.perf_counter()
-            scores = score_batch(loaded.model, applicants, str(loaded.version))
+            scored = scoring_frame(loaded.model, applicants, aggregates)
+            scores = score_batch(loaded.model, scored, str(loaded.version))
             timings["scoring"] = time.perf_counter() - step
 
             step = time.perf_counter()
@@ -211,10 +304,15 @@ def ingest_batch(
                 min_client_id=int(ids.min()),
                 max_client_id=int(ids.max()),
             )
+            if records and aggregates is not None:
+                _write_record_part(record_store, record.batch_id, records, aggregates)
+                part_written = True
             store.commit(staging, record)
         except BaseException:
             drift_pool.shutdown(wait=False, cancel_futures=True)
             shutil.rmtree(staging, ignore_errors=True)
+            if part_written:
+                record_store.remove_part(record.batch_id)
             raise
         drift_pool.shutdown()
         timings["write"] = time.perf_counter() - step

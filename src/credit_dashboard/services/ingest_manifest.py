@@ -1,8 +1,9 @@
 """Ingesting the batches a manifest lists (the embedded data's monthly batches, on first start).
 
 ``data/batches/manifest.json`` = ``{"batches": [{"file": "batch_2025-01.parquet", "as_of":
-"2025-01-31", "rows": 4062, "outcomes": "outcomes_2025-01.parquet" or null}, ...]}``, oldest
-first, file names relative to the manifest. Each batch is ingested unless a batch with the same
+"2025-01-31", "rows": 4062, "outcomes": "outcomes_2025-01.parquet" or null, "credit_records":
+"credit_records/2025-01" (optional: a folder of the batch clients' record files)}, ...]}``, oldest
+first, paths relative to the manifest. Each batch is ingested unless a batch with the same
 file fingerprint is stored already, then its outcomes unless they are recorded already: running it
 again does nothing, and a run killed half-way resumes where it stopped.
 """
@@ -64,7 +65,9 @@ def ingest_manifest(manifest: Path, settings: Settings) -> ManifestRun:
         path = manifest.parent / entry["file"]
         known = store.index.batch_with_fingerprint(file_fingerprint(path))
         if known is None:
-            result = ingest_batch(path, settings, as_of=entry["as_of"], store=store)
+            records = entry.get("credit_records")
+            result = ingest_batch(path, settings, as_of=entry["as_of"], store=store,
+                                  credit_records=manifest.parent / records if records else None)
             run.ingested.append(result.record.batch_id)
         else:
             run.skipped.append(known)

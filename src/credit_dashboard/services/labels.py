@@ -5,6 +5,12 @@ page, the waterfall, the readings and the JSON API all call :func:`feature_label
 :func:`format_value`. The important columns have hand-written labels; every other Kaggle column gets
 an automatic one built from its name (``AMT_REQ_CREDIT_BUREAU_MON`` -> "Credit bureau enquiries in
 the last month"), and engineered features use their description from ``model.features``.
+
+The credit-record features (``CR_*``, ``model.record_features``) all have hand-written labels and
+a unit each (:data:`RECORD_UNITS`): a share reads as a percentage, an amount in euros, a duration in
+days or months, a date as "... ago". A client without records of a kind has those features missing,
+and that is information, not a gap in the file: it reads "no records of this kind", never "not
+known" (which would suggest the lender failed to look).
 """
 
 from __future__ import annotations
@@ -14,9 +20,17 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from credit_dashboard.i18n import N_, current_language, format_number, ngettext
+from credit_dashboard.i18n import (
+    N_,
+    current_language,
+    format_amount,
+    format_number,
+    format_percent,
+    ngettext,
+)
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.model.features import ENGINEERED_FEATURES
+from credit_dashboard.model.record_catalogue import RECORD_FEATURES, is_record_feature
 from credit_dashboard.storage.schema import (
     CATEGORY_LEVELS,
     DAYS_EMPLOYED_ANOMALY,
@@ -84,7 +98,109 @@ LABELS: dict[str, str] = {
     "EMPLOYED_AGE_RATIO": N_("Share of life in the current job"),
     "PAYMENT_RATE": N_("Annuity / credit amount"),
     "EXT_SOURCE_STD": N_("Spread of the external scores"),
+    # Credit-record features (model.record_features): shorter than their descriptions, for a
+    # chart axis; tests/reasons check that every CR_* feature has one.
+    "CR_BUREAU_COUNT": N_("Credits at other lenders"),
+    "CR_BUREAU_ACTIVE_COUNT": N_("Active credits at other lenders"),
+    "CR_BUREAU_DAYS_CREDIT_MEAN": N_("Credits at other lenders opened, on average"),
+    "CR_BUREAU_DAYS_CREDIT_MAX": N_("Latest credit at another lender opened"),
+    "CR_BUREAU_DEBT_SUM": N_("Current debt at other lenders"),
+    "CR_BUREAU_DEBT_CREDIT_RATIO": N_("Debt at other lenders / their credit amounts"),
+    "CR_BUREAU_OVERDUE_SUM": N_("Amount overdue at other lenders"),
+    "CR_BUREAU_OVERDUE_DAYS_MAX": N_("Days overdue at other lenders now (most)"),
+    "CR_BUREAU_MAX_OVERDUE": N_("Largest amount ever overdue at another lender"),
+    "CR_BUREAU_BAD_DEBT_COUNT": N_("Credits at other lenders sold or written off"),
+    "CR_BUREAU_ENQUIRIES_YEAR": N_("Credits opened at other lenders in the last year"),
+    "CR_BUREAU_MONTHS_LATE": N_("Months late at other lenders"),
+    "CR_BUREAU_LATE_SHARE": N_("Share of months late at other lenders"),
+    "CR_BUREAU_MONTHS_LATE_12M": N_("Months late at other lenders, last 12 months"),
+    "CR_BUREAU_WORST_STATUS": N_("Worst lateness at other lenders"),
+    "CR_PREV_COUNT": N_("Earlier applications with us"),
+    "CR_PREV_REFUSED_COUNT": N_("Earlier applications refused"),
+    "CR_PREV_REFUSED_SHARE": N_("Share of earlier applications refused"),
+    "CR_PREV_APPROVED_COUNT": N_("Earlier applications approved"),
+    "CR_PREV_REFUSED_AMOUNT": N_("Amount asked in refused applications"),
+    "CR_PREV_DAYS_DECISION_MAX": N_("Latest earlier application with us, decided"),
+    "CR_PREV_APPLICATIONS_YEAR": N_("Applications with us in the last year"),
+    "CR_PREV_APPLICATION_CREDIT_RATIO": N_("Amount asked / amount granted, earlier applications"),
+    "CR_INST_COUNT": N_("Instalments due on earlier loans with us"),
+    "CR_INST_LATE_SHARE": N_("Share of instalments paid late"),
+    "CR_INST_LATE_SHARE_12M": N_("Share of instalments paid late, last 12 months"),
+    "CR_INST_LATE_SHARE_6M": N_("Share of instalments paid late, last 6 months"),
+    "CR_INST_DAYS_LATE_MEAN": N_("Days late per instalment (mean)"),
+    "CR_INST_DAYS_LATE_MAX": N_("Days late on an instalment (most)"),
+    "CR_INST_PARTIAL_SHARE": N_("Share of instalments partly paid"),
+    "CR_INST_PARTIAL_SHARE_12M": N_("Share of instalments partly paid, last 12 months"),
+    "CR_INST_PAID_RATIO": N_("Amount paid / amount due on earlier loans"),
+    "CR_POS_MONTHS": N_("Months of cash and consumer loans with us"),
+    "CR_POS_DPD_MAX": N_("Days past due on a cash or consumer loan (most)"),
+    "CR_POS_LATE_SHARE": N_("Share of loan months past due"),
+    "CR_POS_REMAINING_INSTALMENTS": N_("Instalments left on current loans with us"),
+    "CR_CARD_MONTHS": N_("Months of card use with us"),
+    "CR_CARD_LIMIT_USE_MEAN": N_("Card balance / card limit (mean)"),
+    "CR_CARD_LIMIT_USE_LAST": N_("Card balance / card limit (latest month)"),
+    "CR_CARD_DRAWINGS_MEAN": N_("Card drawings per month (mean)"),
+    "CR_CARD_DPD_MAX": N_("Days past due on a card (most)"),
 }
+
+#: How each credit-record feature's value is written (see :func:`_record_value`). Explicit rather
+#: than guessed from the name: a new feature without a unit fails tests/reasons instead of reading
+#: as a bare number.
+RECORD_UNITS: dict[str, str] = {
+    "CR_BUREAU_COUNT": "count",
+    "CR_BUREAU_ACTIVE_COUNT": "count",
+    "CR_BUREAU_DAYS_CREDIT_MEAN": "days_ago",
+    "CR_BUREAU_DAYS_CREDIT_MAX": "days_ago",
+    "CR_BUREAU_DEBT_SUM": "amount",
+    "CR_BUREAU_DEBT_CREDIT_RATIO": "share",
+    "CR_BUREAU_OVERDUE_SUM": "amount",
+    "CR_BUREAU_OVERDUE_DAYS_MAX": "days",
+    "CR_BUREAU_MAX_OVERDUE": "amount",
+    "CR_BUREAU_BAD_DEBT_COUNT": "count",
+    "CR_BUREAU_ENQUIRIES_YEAR": "count",
+    "CR_BUREAU_MONTHS_LATE": "months",
+    "CR_BUREAU_LATE_SHARE": "share",
+    "CR_BUREAU_MONTHS_LATE_12M": "months",
+    "CR_BUREAU_WORST_STATUS": "status",
+    "CR_PREV_COUNT": "count",
+    "CR_PREV_REFUSED_COUNT": "count",
+    "CR_PREV_REFUSED_SHARE": "share",
+    "CR_PREV_APPROVED_COUNT": "count",
+    "CR_PREV_REFUSED_AMOUNT": "amount",
+    "CR_PREV_DAYS_DECISION_MAX": "days_ago",
+    "CR_PREV_APPLICATIONS_YEAR": "count",
+    "CR_PREV_APPLICATION_CREDIT_RATIO": "share",
+    "CR_INST_COUNT": "count",
+    "CR_INST_LATE_SHARE": "share",
+    "CR_INST_LATE_SHARE_12M": "share",
+    "CR_INST_LATE_SHARE_6M": "share",
+    "CR_INST_DAYS_LATE_MEAN": "days",
+    "CR_INST_DAYS_LATE_MAX": "days",
+    "CR_INST_PARTIAL_SHARE": "share",
+    "CR_INST_PARTIAL_SHARE_12M": "share",
+    "CR_INST_PAID_RATIO": "share",
+    "CR_POS_MONTHS": "months",
+    "CR_POS_DPD_MAX": "days",
+    "CR_POS_LATE_SHARE": "share",
+    "CR_POS_REMAINING_INSTALMENTS": "count",
+    "CR_CARD_MONTHS": "months",
+    "CR_CARD_LIMIT_USE_MEAN": "share",
+    "CR_CARD_LIMIT_USE_LAST": "share",
+    "CR_CARD_DRAWINGS_MEAN": "amount",
+    "CR_CARD_DPD_MAX": "days",
+}
+
+#: Kaggle's monthly status of a credit at another lender (bureau_balance STATUS 0-5), in words:
+#: the very texts of the advisor's credit-history panel (``services.credit_history``), so the
+#: worst status reads the same there and in the explanation, with one translation.
+_BUREAU_STATUS_TEXT = (
+    N_("never late"),
+    N_("up to 30 days late"),
+    N_("31-60 days late"),
+    N_("61-90 days late"),
+    N_("91-120 days late"),
+    N_("over 120 days late or written off"),
+)
 
 # Words of Kaggle's column names in plain language, for the automatic labels.
 _WORDS: dict[str, str] = {
@@ -119,7 +235,8 @@ _BUREAU_PERIODS = {
     "YEAR": N_("the last year"),
 }
 
-#: Columns that count days before the application (negative in Kaggle), shown in years.
+#: Columns that count days before the application (negative in Kaggle), shown in years: the
+#: application's dates and the record features that date an event the same way.
 DAYS_COLUMNS: frozenset[str] = frozenset(
     {
         "DAYS_BIRTH",
@@ -127,6 +244,7 @@ DAYS_COLUMNS: frozenset[str] = frozenset(
         "DAYS_REGISTRATION",
         "DAYS_ID_PUBLISH",
         "DAYS_LAST_PHONE_CHANGE",
+        *(name for name, unit in RECORD_UNITS.items() if unit == "days_ago"),
     }
 )
 
@@ -166,6 +284,10 @@ def _feature_label(name: str, language: str) -> str:
         return _(LABELS[name])
     if name in ENGINEERED_FEATURES:
         return _(ENGINEERED_FEATURES[name])
+    if name in RECORD_FEATURES:
+        # A record feature added without a label here: its English description beats an
+        # automatic "Cr bureau ..." (tests/reasons fail until it has a label).
+        return _(RECORD_FEATURES[name])
     return _automatic_label(name)
 
 
@@ -204,9 +326,47 @@ def _years_text(years: float, digits: int = 1) -> str:
     )
 
 
+def _days_text(days: float) -> str:
+    """"12 days", "2.5 days": a mean of days keeps one decimal, a count of days none."""
+    digits = 0 if float(days).is_integer() else 1
+    shown = round(abs(days), digits)
+    # Plural as the language says for a whole number ("0 jour", "1 day"), plural for a fraction.
+    count = int(shown) if float(shown).is_integer() else 2
+    return ngettext("{n} day", "{n} days", count).format(n=format_number(shown, digits))
+
+
+def _record_value(name: str, number: float) -> str:
+    """A credit-record feature's value in its unit (:data:`RECORD_UNITS`)."""
+    unit = RECORD_UNITS.get(name, "number")
+    if unit == "share":
+        # 0.4% is not 0%: small shares keep a decimal, the others read as whole percentages.
+        return format_percent(number, 1 if 0 < abs(number) < 0.1 else 0)
+    if unit == "amount":
+        return format_amount(number)
+    if unit == "count":
+        return format_number(number)
+    if unit == "days":
+        return _days_text(number)
+    if unit == "days_ago":
+        years = _years(number)
+        if years >= 1:
+            return _("{years} ago").format(years=_years_text(years))
+        days = round(abs(number))
+        return ngettext("{n} day ago", "{n} days ago", days).format(n=format_number(days))
+    if unit == "months":
+        months = round(abs(number))
+        return ngettext("{n} month", "{n} months", months).format(n=format_number(months))
+    if unit == "status":
+        level = min(max(round(number), 0), len(_BUREAU_STATUS_TEXT) - 1)
+        return _(_BUREAU_STATUS_TEXT[level])
+    return _plain_number(number)
+
+
 def format_value(name: str, value: object) -> str:
     """The value of ``name`` written the way an advisor says it ("42 years", "135,000", "yes")."""
     if is_missing(value):
+        if is_record_feature(name):
+            return _("no records of this kind")
         return _("not known")
     if isinstance(value, str):
         if name == "CODE_GENDER":
@@ -217,6 +377,8 @@ def format_value(name: str, value: object) -> str:
             return _(value.capitalize())  # Kaggle writes TUESDAY
         return category_text(value)
     number = float(value)  # type: ignore[arg-type]
+    if is_record_feature(name):
+        return _record_value(name, number)
     if name == "DAYS_EMPLOYED" and number == DAYS_EMPLOYED_ANOMALY:
         return _("pensioner / not employed")
     if name == "DAYS_BIRTH":

@@ -16,6 +16,17 @@ or a fact whose value for this client stands for one (an income type of "Materni
 reported to the advisor as :attr:`RefusalReasons.withheld`, so the human reviewing the decision
 sees that the model leaned on them. Never "internal score" or "external score N" either: each
 fact has words the applicant can check or act on. Granted clients get no reasons.
+
+The credit-record facts (late payments with us, debts and arrears at other lenders, earlier
+applications, card use; ``model.record_features.RECORD_FACTS``) are reasons like any other, none of
+them protected. Their words follow the client's values, so that each sentence is true of this
+applicant: "You have paid several instalments late" only when several were (one: "an
+instalment"), one that never paid late gets "your repayment record", and one without any records
+of the kind is told that we have little information, never blamed for late payments it did not
+make (Reg B's "limited credit experience"). Which feature raised the risk most picks between true
+sentences (partial payments rather than late ones, refused applications rather than many).
+A batch writes the same words later from the members it kept, so every member of a record fact is
+kept (:func:`reads_value`).
 """
 
 from __future__ import annotations
@@ -24,10 +35,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from credit_dashboard.i18n import gettext as _
-from credit_dashboard.i18n import lazy_gettext
+from credit_dashboard.i18n import lazy_gettext, ngettext
 from credit_dashboard.model.cost import REFUSE
+from credit_dashboard.model.record_catalogue import RECORD_FACTS
 from credit_dashboard.services.explain import Contribution
-from credit_dashboard.services.grouped import GroupedContribution, Scored, grouped
+from credit_dashboard.services.grouped import (
+    GroupedContribution,
+    Scored,
+    grouped,
+    has_no_records,
+)
 from credit_dashboard.services.groups import EXTERNAL_SCORES
 from credit_dashboard.storage.schema import (
     CREDIT_BUREAU_COLUMNS,
@@ -153,6 +170,141 @@ def _addresses(group: GroupedContribution) -> str:
     return _("Where you live and work compared with your registered address.")
 
 
+def _number(group: GroupedContribution, feature: str) -> float | None:
+    """A member's value as a number; None when missing or when the model has no such feature."""
+    value = _value(group, feature)
+    if is_missing(value) or isinstance(value, str):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _positive(group: GroupedContribution, *features: str) -> bool:
+    return any((_number(group, f) or 0.0) > 0 for f in features)
+
+
+def _strongest_feature(group: GroupedContribution) -> str:
+    return _strongest_raising(group).feature
+
+
+#: Shares of instalments paid late: with the count of instalments due, how many were late.
+_LATE_SHARES = ("CR_INST_LATE_SHARE", "CR_INST_LATE_SHARE_12M", "CR_INST_LATE_SHARE_6M")
+
+
+def _records_late_with_us(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("We have little information on how you have repaid credit.")
+    strongest = _strongest_feature(group)
+    if strongest in {"CR_INST_PARTIAL_SHARE", "CR_INST_PARTIAL_SHARE_12M",
+                     "CR_INST_PAID_RATIO"} and _positive(
+            group, "CR_INST_PARTIAL_SHARE", "CR_INST_PARTIAL_SHARE_12M"):
+        return _("You have paid some instalments only in part on earlier loans with us.")
+    if strongest == "CR_POS_REMAINING_INSTALMENTS" and _positive(group, strongest):
+        return _("Many instalments remain to be paid on your current loans with us.")
+    share = _number(group, "CR_INST_LATE_SHARE")
+    count = _number(group, "CR_INST_COUNT")
+    if share is not None and count is not None and share > 0:
+        late = max(1, round(share * count))
+        return ngettext(
+            "You have paid an instalment late on an earlier loan with us.",
+            "You have paid several instalments late on earlier loans with us.",
+            late,
+        )
+    if _positive(group, *_LATE_SHARES, "CR_INST_DAYS_LATE_MAX", "CR_INST_DAYS_LATE_MEAN"):
+        return _("You have paid several instalments late on earlier loans with us.")
+    if _positive(group, "CR_POS_DPD_MAX", "CR_POS_LATE_SHARE"):
+        return _("Your cash or consumer loans with us have been past due.")
+    return _("Your repayment record on earlier loans with us.")
+
+
+def _records_bureau_debts(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("We have no information on credits you may have at other lenders.")
+    strongest = _strongest_feature(group)
+    bad_debts = _number(group, "CR_BUREAU_BAD_DEBT_COUNT") or 0.0
+    if strongest == "CR_BUREAU_BAD_DEBT_COUNT" and bad_debts > 0:
+        return ngettext(
+            "One of your credits at other lenders was written off or sold as a bad debt.",
+            "Some of your credits at other lenders were written off or sold as bad debts.",
+            int(bad_debts),
+        )
+    overdue_now = _positive(group, "CR_BUREAU_OVERDUE_SUM", "CR_BUREAU_OVERDUE_DAYS_MAX")
+    if strongest in {"CR_BUREAU_OVERDUE_SUM", "CR_BUREAU_OVERDUE_DAYS_MAX"} and overdue_now:
+        return _("You have amounts overdue on your credits at other lenders.")
+    if strongest == "CR_BUREAU_MAX_OVERDUE" and _positive(group, strongest):
+        return _("You have had amounts overdue on credits at other lenders.")
+    if strongest == "CR_BUREAU_ACTIVE_COUNT" and (_number(group, strongest) or 0.0) >= 2:
+        return _("You have several credits running at other lenders.")
+    if overdue_now:
+        return _("Your current debts and overdue amounts at other lenders are high compared "
+                 "with those credits.")
+    return _("Your current debts at other lenders are high compared with those credits.")
+
+
+def _records_bureau_late(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("We have little information on how you have repaid credit at other lenders.")
+    if _positive(group, "CR_BUREAU_MONTHS_LATE_12M"):
+        return _("Your credits at other lenders have been in arrears in the last 12 months.")
+    if _positive(group, "CR_BUREAU_MONTHS_LATE", "CR_BUREAU_LATE_SHARE",
+                 "CR_BUREAU_WORST_STATUS"):
+        return _("Your credits at other lenders have been in arrears.")
+    return _("The repayment record of your credits at other lenders.")
+
+
+def _records_bureau_age(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("We have no record of credit you have had with other lenders.")
+    opened = _number(group, "CR_BUREAU_ENQUIRIES_YEAR") or 0.0
+    if _strongest_feature(group) == "CR_BUREAU_ENQUIRIES_YEAR" and opened >= 1:
+        return ngettext(
+            "You opened a credit at another lender in the last year.",
+            "You have opened several credits at other lenders in the last year.",
+            int(opened),
+        )
+    return _("Your credit history with other lenders is short or recent.")
+
+
+def _records_applications(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("You have not applied for credit with us before.")
+    strongest = _strongest_feature(group)
+    refused = _number(group, "CR_PREV_REFUSED_COUNT")
+    if refused is None:  # a model without the count: the share or the amount still says it
+        refused = 2.0 if _positive(group, "CR_PREV_REFUSED_SHARE",
+                                   "CR_PREV_REFUSED_AMOUNT") else 0.0
+    if strongest in {"CR_PREV_REFUSED_COUNT", "CR_PREV_REFUSED_SHARE",
+                     "CR_PREV_REFUSED_AMOUNT"} and refused > 0:
+        return ngettext(
+            "An earlier application of yours for credit with us was refused.",
+            "Earlier applications of yours for credit with us were refused.",
+            int(refused),
+        )
+    if (_number(group, "CR_PREV_APPLICATIONS_YEAR") or 0.0) >= 2:
+        return _("You have applied for credit several times recently.")
+    return _("Your earlier applications for credit with us.")
+
+
+#: A card balance from this share of its limit up is "close to the limit" (a statement the
+#: applicant can check on a statement; below it the words name the fact without judging it).
+CLOSE_TO_LIMIT = 0.75
+
+
+def _records_card_use(group: GroupedContribution) -> str:
+    if has_no_records(group):
+        return _("We have no record of how you use a credit card with us.")
+    if _strongest_feature(group) == "CR_CARD_DPD_MAX" and _positive(group, "CR_CARD_DPD_MAX"):
+        return _("Your card repayments with us have been past due.")
+    uses = [_number(group, f) for f in ("CR_CARD_LIMIT_USE_LAST", "CR_CARD_LIMIT_USE_MEAN")]
+    if any(u is not None and u >= CLOSE_TO_LIMIT for u in uses):
+        return _("Your card balances are close to their limits.")
+    if _positive(group, "CR_CARD_DPD_MAX"):
+        return _("Your card repayments with us have been past due.")
+    return _("How you use the credit limit of your card with us.")
+
+
 def _with_value(text: object) -> Callable[[GroupedContribution], str]:
     """Words with the client's value in them; ``text`` is lazy, translated when the reason is."""
 
@@ -174,6 +326,12 @@ _WORDS: dict[str, Callable[[GroupedContribution], str | None]] = {
     "credit_enquiries": _credit_enquiries,
     "social_circle": _social_circle,
     "addresses": _addresses,
+    "records_late_with_us": _records_late_with_us,
+    "records_bureau_debts": _records_bureau_debts,
+    "records_bureau_late": _records_bureau_late,
+    "records_bureau_age": _records_bureau_age,
+    "records_applications": _records_applications,
+    "records_card_use": _records_card_use,
     "NAME_INCOME_TYPE": _with_value(lazy_gettext("Your type of income ({value}).")),
     "documents": _fixed(lazy_gettext("The documents provided with your application.")),
     "contact_details": _fixed(
@@ -196,8 +354,9 @@ _WORDS: dict[str, Callable[[GroupedContribution], str | None]] = {
 }
 
 
-#: Groups whose words read every member's value (``_addresses``).
-_EVERY_VALUE_READ = frozenset({"addresses"})
+#: Groups whose words read every member's value (``_addresses``, the credit-record facts: whether
+#: the client has records at all needs every count; a dozen members at most).
+_EVERY_VALUE_READ = frozenset({"addresses", *RECORD_FACTS})
 #: Features whose values the words or :func:`is_withheld` read, besides a group's first member
 #: (largest effect) and its strongest raising one, which are always read.
 _VALUES_READ = frozenset(

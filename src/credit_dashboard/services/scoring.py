@@ -24,12 +24,18 @@ from credit_dashboard.model.artifact import LoadedModel
 from credit_dashboard.model.cost import GRANT as GRANT  # re-exported: the decision words
 from credit_dashboard.model.cost import REFUSE as REFUSE
 from credit_dashboard.model.cost import decision_for
+from credit_dashboard.model.record_features import attach, features_for, is_record_feature
 from credit_dashboard.services import validation
 from credit_dashboard.services.explain import Contribution, build_contributions
 from credit_dashboard.services.served_version import ServedVersion
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN, is_missing, pandas_dtype
 
 logger = logging.getLogger(__name__)
+
+#: The record features of a client without any credit record.
+NO_RECORDS: dict[str, float] = attach(pd.DataFrame({ID_COLUMN: [0]}), None).iloc[0].drop(
+    ID_COLUMN).to_dict()
 
 
 class UnknownClientError(LookupError):
@@ -124,6 +130,7 @@ class ScoringService:
         history: pd.DataFrame | None = None,
         cache: ResultCache | None = None,
         more_clients: MoreClients | None = None,
+        credit_records: CreditRecordStore | None = None,
     ) -> None:
         self._served = (loaded_model if isinstance(loaded_model, ServedVersion)
                         else ServedVersion(loaded_model))
@@ -133,6 +140,9 @@ class ScoringService:
         self.cache = cache
         #: Applicants of stored batches (``services.batch_clients``), looked up after the table's.
         self.more_clients = more_clients
+        #: The credit-record store: a model trained with record features gets each client's
+        #: features from it, looked up by id (never held in memory).
+        self.credit_records = credit_records
         ids = self.applicants[ID_COLUMN].to_numpy()
         self._positions = pd.Index(ids)
         if not self._positions.is_unique:
@@ -195,8 +205,15 @@ class ScoringService:
         return self.more_clients is not None and client_id in self.more_clients
 
     def applicant_row(self, client_id: object) -> pd.DataFrame:
-        """The applicant's raw Kaggle row (one-row DataFrame)."""
+        """The applicant's raw Kaggle row (one-row DataFrame), with the client's credit-record
+        features (``CR_*``) beside it when the served model uses them."""
         key = parse_client_id(client_id)
+        row = self._raw_row(key)
+        if not any(is_record_feature(c) for c in self._served.model.input_columns):
+            return row
+        return attach(row, features_for(self.credit_records, [key]))
+
+    def _raw_row(self, key: int) -> pd.DataFrame:
         try:
             position = self._positions.get_loc(key)
         except KeyError:
@@ -231,17 +248,32 @@ class ScoringService:
             self.cache.set(cache_key, result)
         return result
 
-    def score_record(self, record: Mapping[str, object] | pd.DataFrame) -> ClientResult:
+    def score_record(
+        self,
+        record: Mapping[str, object] | pd.DataFrame,
+        aggregates: pd.DataFrame | None = None,
+    ) -> ClientResult:
         """Score a raw application: a mapping of Kaggle columns (missing ones are NaN) or a one-row
         DataFrame such as ``validation.validate_record`` returns.
 
-        Checking what a caller may send is ``validation``'s job; here the record only has to be
-        convertible to the schema's dtypes.
+        ``aggregates``: the client's credit-record features (``CR_*``, one row of
+        ``model.record_features.aggregate_frames``), set beside the record's fields so a model
+        trained with them sees the caller's records. Checking what a caller may send is
+        ``validation``'s job; here the record only has to be convertible to the schema's dtypes.
         """
         if isinstance(record, pd.DataFrame):
             if len(record) != 1:
                 raise ValueError(f"score_record takes one row, got {len(record)}")
             record = record.iloc[0].to_dict()
+        if aggregates is not None and len(aggregates):
+            if len(aggregates) != 1:
+                raise ValueError(f"score_record takes one row of aggregates, got {len(aggregates)}")
+            features = aggregates.iloc[0].drop(labels=[ID_COLUMN], errors="ignore").to_dict()
+            record = {**record, **features}
+        elif not any(is_record_feature(str(k)) for k in record):
+            # No records sent: the client has none (counts 0, the rest missing), exactly what
+            # ``attach`` gives a stored client without records.
+            record = {**record, **NO_RECORDS}
         served = self._served
         row = {}
         for column in served.model.input_columns:

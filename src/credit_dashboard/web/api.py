@@ -1,9 +1,15 @@
 """The JSON API, served by the same Flask server and the same ``ScoringService`` as the pages.
 
 - ``GET /api/health``: liveness, readiness and model version; public, carries no client data.
-- ``GET /api/clients/<id>``: an applicant's score, decision, threshold, largest contributions and
-  ``reasons`` (the principal reasons for a refusal, ``services.reasons``; empty when granted).
-- ``POST /api/score``: the same answer for a raw record (Kaggle column names -> values).
+- ``GET /api/clients/<id>``: an applicant's score, decision, threshold, largest contributions,
+  ``reasons`` (the principal reasons for a refusal, ``services.reasons``; empty when granted) and
+  ``credit_records`` (the compact summary of ``services.credit_history``; null when this lender's
+  data has no credit records).
+- ``POST /api/score``: the same answer for a raw record (Kaggle column names -> values), with an
+  optional ``"credit_records": {"bureau": [rows...], ...}`` beside the fields: the client's rows of
+  the six credit-record tables, checked like an import (``validate_tables``), turned into the
+  model's ``CR_*`` features and scored with the record. ``SK_ID_CURR`` is then required, and a row
+  may leave it out (it is the record's).
 
 Answers come from ``ClientResult.to_dict``, the object the advisor page draws, so the API and the
 page cannot disagree. Every failure is a JSON body ``{"error": ..., "request_id": ...}`` with a 4xx
@@ -23,8 +29,11 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from credit_dashboard.services import validation
+from credit_dashboard.services.credit_history import credit_history
 from credit_dashboard.services.explain import top_contributions
 from credit_dashboard.services.reasons import refusal_reasons
+from credit_dashboard.storage.credit_records.schema import TABLES
+from credit_dashboard.storage.schema import ID_COLUMN
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,8 @@ MAX_BODY_BYTES = 64 * 1024
 #: Contributions returned unless ``?top=`` says otherwise (the advisor page's waterfall shows 10).
 DEFAULT_TOP = 10
 _API_METHODS = {"/api/health": "GET", "/api/score": "POST"}
+#: The body's key for the client's credit-record rows (``POST /api/score``).
+RECORDS_KEY = "credit_records"
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
@@ -65,15 +76,16 @@ class _BadRequest(Exception):
     """A query or body the caller must fix; becomes a 400 answer."""
 
 
-def _answer(result: Any, top: int | None) -> Response:
-    """The ClientResult as the page has it, plus the sum of the contributions not listed and the
-    reasons for a refusal."""
+def _answer(result: Any, top: int | None, **extra: Any) -> Response:
+    """The ClientResult as the page has it, plus the sum of the contributions not listed, the
+    reasons for a refusal and ``extra`` fields."""
     payload = result.to_dict(top_n=top)
     if top is not None:
         split = top_contributions(result.contributions, top)
         payload["other_contributions"] = {"sum": split.others, "count": split.n_others}
     # Reasons for a refusal (at most four, never a protected fact); an empty list when granted.
     payload["reasons"] = [reason.to_dict() for reason in refusal_reasons(result).reasons]
+    payload.update(extra)
     return _json(payload)
 
 
@@ -98,6 +110,78 @@ def _read_json_body() -> object:
 
 class _UnsupportedMedia(Exception):
     """The body is not declared as JSON."""
+
+
+class _BadRecords(Exception):
+    """Credit records the caller must fix; becomes a 422 naming the table."""
+
+    def __init__(self, message: str, table: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table
+
+
+def _shown_name(key: object) -> str:
+    """A table or column name fit to echo back: printable and short (a hostile key could be
+    long or carry markup)."""
+    text = str(key)
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:60]) + (
+        "..." if len(text) > 60 else "")
+
+
+def _record_frames(raw: object, client_id: int) -> dict[str, pd.DataFrame]:
+    """The body's ``credit_records`` as frames by table, every schema column present (a column
+    left out of a row is a missing value, as a record field is; the integer columns are then
+    refused by ``validate_tables``). Unknown tables and columns are refused by name rather than
+    dropped: a caller who misspells a column must not get a score that silently ignored it."""
+    if not isinstance(raw, dict):
+        raise _BadRecords(f"{RECORDS_KEY} must be an object of table name -> list of rows")
+    frames: dict[str, pd.DataFrame] = {}
+    for table, rows in raw.items():
+        if table not in TABLES:
+            raise _BadRecords(
+                f"{RECORDS_KEY}: unknown table {_shown_name(table)!r}; expected some "
+                f"of {', '.join(TABLES)}", table=_shown_name(table))
+        spec = TABLES[table]
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise _BadRecords(f"{RECORDS_KEY}.{table} must be a list of objects (one per row)",
+                              table=table)
+        for number, row in enumerate(rows, start=1):
+            unknown = [key for key in row if key not in spec.columns]
+            if unknown:
+                raise _BadRecords(
+                    f"{RECORDS_KEY}.{table} row {number}: unknown column "
+                    f"{_shown_name(unknown[0])!r}", table=table)
+        columns = {
+            column: [row.get(column, client_id if column == ID_COLUMN else None) for row in rows]
+            for column in spec.columns
+        }
+        frames[table] = pd.DataFrame(columns, columns=list(spec.columns))
+    return frames
+
+
+def _record_aggregates(raw: object, client_id: int) -> pd.DataFrame:
+    """The ``CR_*`` features of the body's records, validated like an import (``client_id`` is
+    the only known client), or _BadRecords naming the table and the problem."""
+    from credit_dashboard.model.record_features import aggregate_frames
+    from credit_dashboard.storage.credit_records.validation import validate_tables
+    from credit_dashboard.storage.loading import DataValidationError
+
+    frames = _record_frames(raw, client_id)
+    try:
+        checked = validate_tables(frames, {client_id}, "credit_records")
+    except DataValidationError as exc:
+        message = str(exc)
+        table = next((name for name in TABLES if f"({name})" in message), None)
+        raise _BadRecords(message, table=table) from exc
+    return aggregate_frames(checked, ids=[client_id])
+
+
+def _records_summary(services: Any, client_id: int) -> dict[str, Any] | None:
+    """The client's credit-record summary, or None when this lender's data holds no records."""
+    store = services.credit_records
+    if store is None:
+        return None
+    return credit_history(client_id, store.client_records(client_id)).to_dict()
 
 
 def _blueprint(services: Any) -> Blueprint:
@@ -128,14 +212,21 @@ def _blueprint(services: Any) -> Blueprint:
             result = scoring.score_client(client_id)
         except UnknownClientError:
             return _error(404, f"no applicant has the id {client_id}", field="client_id")
-        return _answer(result, top)
+        return _answer(result, top, credit_records=_records_summary(services, client_id))
 
     @bp.post("/score")
     def score() -> Response:
         top = _top_from_query()
         raw = _read_json_body()
+        records = None
+        required = validation.REQUIRED_FIELDS
+        if isinstance(raw, dict) and RECORDS_KEY in raw:
+            raw = dict(raw)
+            records = raw.pop(RECORDS_KEY)
+            # Records belong to one client: the record must say which.
+            required = required | {ID_COLUMN}
         try:
-            frame = validation.validate_record(raw)
+            frame = validation.validate_record(raw, required=required)
         except validation.RecordValidationError as exc:
             return _error(
                 422,
@@ -145,7 +236,10 @@ def _blueprint(services: Any) -> Blueprint:
         # A mapping with None for missing values: ScoringService turns None into the missing value
         # of each column's dtype, whereas a NaN in a text column would reach it as the text "nan".
         record = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].items()}
-        return _answer(scoring.score_record(record), top)
+        aggregates = None
+        if records is not None:
+            aggregates = _record_aggregates(records, int(record[ID_COLUMN]))
+        return _answer(scoring.score_record(record, aggregates=aggregates), top)
 
     # Without this, Dash's catch-all page route would answer unknown /api/ paths (and GET
     # /api/score) with the app's HTML page and a 200.
@@ -164,6 +258,11 @@ def _blueprint(services: Any) -> Blueprint:
     @bp.errorhandler(_BadRequest)
     def bad_request(exc: _BadRequest) -> Response:
         return _error(400, str(exc))
+
+    @bp.errorhandler(_BadRecords)
+    def bad_records(exc: _BadRecords) -> Response:
+        return _error(422, f"the credit records cannot be used: {exc}", field=RECORDS_KEY,
+                      table=exc.table)
 
     @bp.errorhandler(_UnsupportedMedia)
     def unsupported(_exc: _UnsupportedMedia) -> Response:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from credit_dashboard.model.record_features import is_record_feature
+from credit_dashboard.model.record_catalogue import is_record_feature
 from credit_dashboard.storage.schema import CATEGORY_LEVELS
 
 Kind = Literal["amount", "years_employed", "count", "category"]

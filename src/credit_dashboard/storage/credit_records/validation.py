@@ -360,7 +360,8 @@ def _as_ids(values: np.ndarray | set[int] | Iterable[int]) -> np.ndarray:
 def _conform(raw: pd.DataFrame, spec: TableSpec, label: str,
              where: _RowLocator) -> pd.DataFrame:
     """The schema's columns, order and dtypes, or the first bad value named."""
-    raw = raw.rename(columns=lambda c: str(c).strip())
+    if any(str(c).strip() != c for c in raw.columns):  # a rename copies every row: only if due
+        raw = raw.rename(columns=lambda c: str(c).strip())
     _check_columns(raw.columns, spec, label)
     columns = {}
     for column, dtype in spec.columns.items():
@@ -411,12 +412,11 @@ def _numeric_column(values: pd.Series, column: str, integer: bool, label: str,
     gaps = np.isnan(numbers)
     if gaps.any():
         raise DataValidationError(
-            _("{path}: column {column} must be complete, value missing at {where} ({n} missing "
-              "value(s) in that column)").format(path=label, column=column,
-                                                 where=where(int(np.flatnonzero(gaps)[0])),
-                                                 n=int(gaps.sum()))
+            _("{path}: column {column} must be complete, value missing at {where}").format(
+                path=label, column=column, where=where(int(np.flatnonzero(gaps)[0])))
         )
-    fractional = numbers != np.round(numbers)
+    whole = numbers.astype(np.int64)
+    fractional = whole != numbers
     if fractional.any():
         position = int(np.flatnonzero(fractional)[0])
         raise DataValidationError(
@@ -424,21 +424,39 @@ def _numeric_column(values: pd.Series, column: str, integer: bool, label: str,
             .format(path=label, column=column, value=repr(numbers[position]),
                     where=where(position))
         )
-    return numbers.astype(np.int64)
+    return whole
+
+
+def _packed_key(frame: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray | None:
+    """The key as one int64 per row: the column itself, or two columns of small range packed
+    (bureau_balance's credit and month); ``None`` when they do not fit."""
+    if len(key) == 1:
+        return frame[key[0]].to_numpy()
+    if len(key) == 2:
+        first, second = frame[key[0]].to_numpy(), frame[key[1]].to_numpy()
+        if first.min() >= 0 and first.max() < (1 << 40) and np.abs(second).max() < (1 << 21):
+            return (first << 22) + (second + (1 << 21))
+    return None
+
+
+def _has_duplicates(packed: np.ndarray) -> bool:
+    """Whether a value repeats: free when the rows are ordered by key (Kaggle's files nearly are),
+    else a sort (27 M values in about 3 s, against 15 s for a hash-based ``duplicated``)."""
+    steps = np.diff(packed)
+    if (steps > 0).all() or (steps < 0).all():
+        return False
+    ordered = np.sort(packed)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _duplicated(frame: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
-    """Rows whose key appeared on an earlier row. Two int columns of small range are packed into
-    one int64 (27 M bureau_balance rows: one hash pass instead of a two-column one)."""
-    if len(key) == 1:
-        return frame[key[0]].duplicated().to_numpy()
-    if len(key) == 2:
-        first, second = frame[key[0]].to_numpy(), frame[key[1]].to_numpy()
-        if len(first) and first.min() >= 0 and first.max() < (1 << 40) \
-                and np.abs(second).max() < (1 << 21):
-            packed = (first << 22) + (second + (1 << 21))
-            return pd.Series(packed).duplicated().to_numpy()
-    return frame.duplicated(subset=list(key)).to_numpy()
+    """Rows whose key appeared on an earlier row (all False in one fast pass when none does)."""
+    packed = _packed_key(frame, key)
+    if packed is None:
+        return frame.duplicated(subset=list(key)).to_numpy()
+    if not _has_duplicates(packed):
+        return np.zeros(len(packed), dtype=bool)
+    return pd.Series(packed).duplicated().to_numpy()
 
 
 def _check_key(frame: pd.DataFrame, spec: TableSpec, label: str, where: _RowLocator) -> None:
@@ -533,7 +551,10 @@ def _check_loan_owners(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, 
                     b=int(clients[other]), second=where(int(rows[other])))
             )
         by_loan.setdefault(spec.loan_column, []).append((name, owners))
-    for column, tables in by_loan.items():
+    # Loan kinds in the tables' order (bureau credits first), whatever order the store gave.
+    kinds = [spec.loan_column for spec in TABLES.values() if spec.loan_column in by_loan]
+    for column in dict.fromkeys(kinds):
+        tables = by_loan[column]
         if len(tables) < 2 or not any(name for name, _owners in tables):
             continue
         # Each table's loans have one client each by now: compare them across tables.

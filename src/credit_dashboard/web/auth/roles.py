@@ -103,6 +103,7 @@ CALLBACKS: dict[str, Access] = {
     "score-": ANY_ROLE,
     "explanation-": ANY_ROLE,
     "similar-": ANY_ROLE,
+    "credit-history-": ANY_ROLE,  # the client's credit records (pages/advisor/components)
     "whatif-": ANY_ROLE,
     "decision-": ANY_ROLE,  # the client's decision history, the form's messages
     "decision-submit": DECIDERS,  # recording a decision
@@ -111,6 +112,7 @@ CALLBACKS: dict[str, Access] = {
     "drift-": ANALYSTS,
     "model-": ANALYSTS,
     "model-activate-": ADMINS,  # activating a model version (pages/model/components/activation)
+    "model-records-": ANALYSTS,  # credit records with / without (pages/model/components/records)
     "batch-": ANALYSTS,
     "portfolio-": ANALYSTS,
     # the accounts page (pages/admin): every change of an account or a key

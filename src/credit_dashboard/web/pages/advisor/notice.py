@@ -81,8 +81,9 @@ function () {{ window.print(); }});</script>
 
 
 def _problem(message: str, status: int) -> Response:
-    body = f"<h1>{escape(_('No notice to print'))}</h1><p>{escape(message)}</p>"
-    return _page(_("No notice to print"), body, status)
+    title = _("No notice to print")  # outside the f-string, where Babel sees it (notice_body)
+    body = f"<h1>{escape(title)}</h1><p>{escape(message)}</p>"
+    return _page(title, body, status)
 
 
 def _amount(row: object, column: str) -> str:
@@ -109,16 +110,22 @@ def notice_body(services: AppServices, client_id: int, lender: str, today: date)
     if user and not str(user).startswith("key:"):
         facts.append((_("Prepared by"), str(user)))
     listing = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    # Every text is translated before it enters an f-string: Babel does not extract a _() call
+    # from inside one, so such a text stayed English on the French notice.
+    kind = _("Notice of credit decision")
+    title = _("Your application for credit")
     parts = [
         f'<header><span class="lender">{escape(lender)}</span>'
-        f'<span class="small">{escape(_("Notice of credit decision"))}</span></header>',
-        f"<h1>{escape(_('Your application for credit'))}</h1>",
+        f'<span class="small">{escape(kind)}</span></header>',
+        f"<h1>{escape(title)}</h1>",
         f"<dl>{listing}</dl>",
     ]
     if refused:
         reasons = refusal_reasons(result).reasons
-        parts.append(f'<p class="decision">{escape(_("Decision: refused"))}</p>')
-        parts.append(f"<p>{escape(_('The principal reasons, most important first:'))}</p>")
+        decision = _("Decision: refused")
+        intro = _("The principal reasons, most important first:")
+        parts.append(f'<p class="decision">{escape(decision)}</p>')
+        parts.append(f"<p>{escape(intro)}</p>")
         parts.append(
             '<ol id="notice-reasons">'
             + "".join(f"<li>{escape(r.text)}</li>" for r in reasons)
@@ -136,7 +143,8 @@ def notice_body(services: AppServices, client_id: int, lender: str, today: date)
             + "</p>"
         )
     else:
-        parts.append(f'<p class="decision">{escape(_("Decision: granted"))}</p>')
+        decision = _("Decision: granted")
+        parts.append(f'<p class="decision">{escape(decision)}</p>')
         granted = _("Your application was granted: there is no refusal to explain.")
         parts.append(f"<p>{escape(granted)}</p>")
     parts.append(

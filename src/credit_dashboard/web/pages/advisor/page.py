@@ -22,6 +22,7 @@ from credit_dashboard.web.pages.advisor import notice
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE
 from credit_dashboard.web.pages.advisor.components import (
     compare,
+    credit_history,
     decision,
     explanation,
     profile,
@@ -44,6 +45,7 @@ CLIENT_PANELS: tuple[ModuleType | tuple[tuple[ModuleType, int], ...], ...] = (
     ((profile, 5), (score, 7)),
     explanation,
     reasons,
+    credit_history,
     compare,
     whatif,
     similar,

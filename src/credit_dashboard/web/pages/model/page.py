@@ -19,11 +19,12 @@ from credit_dashboard.web.pages.model.components import (
     facts,
     fairness,
     protected_cost,
+    records,
     versions,
 )
 
 #: The page's panels, top to bottom.
-PANELS = (facts, baseline, versions, activation, fairness, protected_cost, cv, curves)
+PANELS = (facts, baseline, records, versions, activation, fairness, protected_cost, cv, curves)
 
 
 def layout(services: AppServices) -> html.Div:
