@@ -60,8 +60,20 @@ def _figures(name: str, section: dict[str, Any], shipped: bool) -> ModelFigures:
     )
 
 
-def why_shipped(shipped: str, tuned: ModelFigures, baseline: ModelFigures) -> str:
-    """The ship rule of ``recipes._ship_decision`` in words, from the held-out figures."""
+def _interval(section: dict[str, Any]) -> str:
+    """"+0.0045 (95 % interval -0.0003 to +0.0100)" from a bootstrap difference."""
+    def signed(value: float) -> str:
+        text = format_number(abs(value), 4)
+        return ("+" if value >= 0 else "−") + text
+    return _("{estimate} (95 % interval {low} to {high})").format(
+        estimate=signed(float(section["estimate"])), low=signed(float(section["low"])),
+        high=signed(float(section["high"])))
+
+
+def why_shipped(shipped: str, tuned: ModelFigures, baseline: ModelFigures,
+                decision: dict[str, Any] | None = None) -> str:
+    """The ship rule in words: with the card's paired bootstrap (``ship_decision``) when it has
+    one, else from the held-out figures (cards trained before the rule looked at the noise)."""
     if None in (tuned.holdout_roc_auc, baseline.holdout_roc_auc, tuned.holdout_normalised_cost,
                 baseline.holdout_normalised_cost):
         return _("The card does not hold both models' held-out figures.")
@@ -73,6 +85,16 @@ def why_shipped(shipped: str, tuned: ModelFigures, baseline: ModelFigures) -> st
         base_auc=format_number(baseline.holdout_roc_auc, 4),
         cost=format_number(tuned.holdout_normalised_cost, 4),
         base_cost=format_number(baseline.holdout_normalised_cost, 4))
+    tuned_vs = (decision or {}).get("tuned_vs_baseline")
+    if tuned_vs and "auc_difference" in tuned_vs and "cost_difference" in tuned_vs:
+        noise = _("tuned minus baseline: AUC {auc}, business cost {cost}; {figures}").format(
+            auc=_interval(tuned_vs["auc_difference"]),
+            cost=_interval(tuned_vs["cost_difference"]), figures=figures)
+        if shipped == CHOSEN:
+            return _("The tuned LightGBM is shipped: it beats the plain baseline beyond the "
+                     "noise of the held-out comparison ({noise}).").format(noise=noise)
+        return _("The plain baseline is shipped: the tuned LightGBM did not beat it beyond the "
+                 "noise of the held-out comparison ({noise}).").format(noise=noise)
     if shipped == CHOSEN:
         return _("The tuned LightGBM is shipped: it beats the plain baseline on both AUC and "
                  "business cost ({figures}).").format(figures=figures)
@@ -113,7 +135,8 @@ def baseline_view(card: dict[str, Any]) -> BaselineView | None:
                          "figure here comes from that fit.").format(
             rows=format_number(final["rows"])))
     return BaselineView(
-        models=(tuned, baseline), shipped=shipped, why=why_shipped(shipped, tuned, baseline),
+        models=(tuned, baseline), shipped=shipped, why=why_shipped(shipped, tuned, baseline,
+                                                     card.get("ship_decision")),
         card_reason=(card.get("chosen") or {}).get("reason"), sources=tuple(sources),
         same_holdout_rows=same,
     )
