@@ -12,7 +12,9 @@ Files, in ``<data>/batches/``:
 - ``batch_YYYY-MM.parquet``: the 121 applicant columns of ``application_test``;
 - ``outcomes_YYYY-MM.parquet``: ``SK_ID_CURR``, ``TARGET`` (0/1), ``OUTCOME_DATE`` (YYYY-MM-DD);
 - ``true_default_probability_batches.parquet``: ``SK_ID_CURR``, ``TRUE_PD`` of every batch client;
-- ``manifest.json``: ``{"batches": [{"file", "as_of", "rows", "outcomes"}, ...]}``, oldest first.
+- ``credit_records/YYYY-MM/<table>.parquet``: the six credit-record tables of the batch's clients;
+- ``manifest.json``: ``{"batches": [{"file", "as_of", "rows", "outcomes", "credit_records"},
+  ...]}``, oldest first (``credit_records`` only when the records were written).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from credit_dashboard.storage import schema
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
+from home_credit_synth.credit_records.generate import select_traits
 from home_credit_synth.drift import Drift, schedule
 from home_credit_synth.marginals import TEST
 from home_credit_synth.risk import default_probability, risk_log_odds
@@ -52,6 +56,8 @@ class Batch:
     applicants: pd.DataFrame
     true_pd: np.ndarray
     outcomes: pd.DataFrame | None
+    #: The clients' latent traits the credit records read (row order of ``applicants``).
+    traits: dict[str, np.ndarray] | None = None
 
     @property
     def month(self) -> str:
@@ -116,23 +122,32 @@ def draw_batches(
                 }
             )
         applicants = to_frame(draft, ids, schema.TEST_COLUMNS, None)
-        batches.append(Batch(as_of, intensity, applicants, true_pd, outcomes))
+        batches.append(
+            Batch(as_of, intensity, applicants, true_pd, outcomes, select_traits(draft.traits))
+        )
     return batches
 
 
-def manifest(batches: list[Batch]) -> dict:
-    """The manifest's content: one entry per batch, oldest first."""
-    return {
-        "batches": [
-            {
-                "file": b.file,
-                "as_of": b.as_of.isoformat(),
-                "rows": len(b.applicants),
-                "outcomes": b.outcomes_file,
-            }
-            for b in batches
-        ]
-    }
+def manifest(batches: list[Batch], credit_records: bool = False) -> dict:
+    """The manifest's content: one entry per batch, oldest first; with ``credit_records`` each
+    entry names the folder of its clients' records (relative to the batches folder)."""
+    entries = []
+    for b in batches:
+        entry = {
+            "file": b.file,
+            "as_of": b.as_of.isoformat(),
+            "rows": len(b.applicants),
+            "outcomes": b.outcomes_file,
+        }
+        if credit_records:
+            entry["credit_records"] = batch_records_dir(b)
+        entries.append(entry)
+    return {"batches": entries}
+
+
+def batch_records_dir(batch: Batch) -> str:
+    """A batch's records folder, relative to the batches folder: ``credit_records/YYYY-MM``."""
+    return f"{RECORDS_DIR}/{batch.month}"
 
 
 def batch_true_pd(batches: list[Batch]) -> pd.DataFrame:

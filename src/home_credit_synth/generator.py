@@ -28,6 +28,7 @@ import pandas as pd
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE, TRUE_PD_TABLE
 from credit_dashboard.storage import schema
 from credit_dashboard.storage.atomic import write_tables_atomic
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
 from home_credit_synth.batches import (
     BATCH_TRUE_PD_FILE,
     BATCHES_DIR,
@@ -36,6 +37,13 @@ from home_credit_synth.batches import (
     batch_true_pd,
     draw_batches,
     manifest,
+)
+from home_credit_synth.credit_records import RECORD_TRAITS, Counters, draw_records
+from home_credit_synth.credit_records.writer import (
+    RECORDS_STREAM,
+    remove_records,
+    remove_stale_batch_records,
+    stage_records,
 )
 from home_credit_synth.marginals import TEST, TRAIN
 from home_credit_synth.risk import default_probability, risk_log_odds, solve_intercept
@@ -60,6 +68,8 @@ class GeneratedData:
     test: pd.DataFrame
     true_pd: pd.DataFrame
     batches: list[Batch] = field(default_factory=list)
+    #: Latent traits the credit records read, per client of ``train`` then ``test`` (row order).
+    traits: dict[str, np.ndarray] | None = None
 
 
 def generate(
@@ -108,7 +118,39 @@ def generate(
     if batches:
         logger.info("generated %d monthly batches of %d applicants (%s to %s)",
                     len(batches), batch_rows, batches[0].month, batches[-1].month)  # fmt: skip
-    return GeneratedData(train=train, test=test, true_pd=true_pd, batches=batches)
+    traits = {
+        name: np.concatenate([train_draft.traits[name], test_draft.traits[name]])
+        for name in RECORD_TRAITS
+    }
+    return GeneratedData(train=train, test=test, true_pd=true_pd, batches=batches, traits=traits)
+
+
+def record_clients(data: GeneratedData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Ids and record traits of the history and the applicants together (their records share
+    one set of files)."""
+    if data.traits is None:
+        raise ValueError("these generated data carry no latent traits")
+    ids = np.concatenate([data.train[schema.ID_COLUMN].to_numpy(),
+                          data.test[schema.ID_COLUMN].to_numpy()])
+    return ids, data.traits
+
+
+def generate_records(data: GeneratedData, seed: int = 42) -> dict[str, dict[str, pd.DataFrame]]:
+    """The credit records as pandas frames, in memory (small data: tests, notebooks): key
+    ``"records"`` for the history and applicants, ``"YYYY-MM"`` for each batch. Same rows as
+    :func:`write_dataset` writes for the same seed."""
+    main_seq, batch_seq = np.random.SeedSequence([seed, RECORDS_STREAM]).spawn(2)
+    counters = Counters()
+    ids, traits = record_clients(data)
+    out = {"records": _frames(draw_records(main_seq, ids, traits, counters))}
+    for batch, seq in zip(data.batches, batch_seq.spawn(len(data.batches)), strict=True):
+        b_ids = batch.applicants[schema.ID_COLUMN].to_numpy()
+        out[batch.month] = _frames(draw_records(seq, b_ids, batch.traits or {}, counters))
+    return out
+
+
+def _frames(tables: dict) -> dict[str, pd.DataFrame]:
+    return {name: table.to_pandas() for name, table in tables.items()}
 
 
 def write_dataset(
@@ -119,13 +161,18 @@ def write_dataset(
     n_batches: int = 0,
     batch_rows: int = 4_062,
     outcome_batches: int | None = None,
+    credit_records: bool = True,
 ) -> dict[str, Path]:
     """Generate and write every table; returns their paths by role.
 
+    With ``credit_records`` (default) Kaggle's six credit-record tables are written too:
+    ``credit_records/<table>.parquet`` for the history and the applicants, and
+    ``batches/credit_records/YYYY-MM/<table>.parquet`` for each batch's clients.
     All the Parquet files are renamed into place together once all are written
-    (:func:`write_tables_atomic`), then ``batches/manifest.json``, which says which batch files
-    belong to this data set: a failure leaves the previous files. Batch files of an earlier
-    generation that the new manifest does not list are removed (they belong to another history).
+    (:func:`write_tables_atomic`, the records staged the same way), then
+    ``batches/manifest.json``, which says which batch files belong to this data set: a failure
+    leaves the previous files. Files of an earlier generation that the new data set does not
+    include are removed (they belong to another history).
     """
     data = generate(n_train, n_test, seed, n_batches, batch_rows, outcome_batches)
     out = Path(out_dir)
@@ -146,10 +193,36 @@ def write_dataset(
     if data.batches:
         paths["batch_true_pd"] = batches_dir / BATCH_TRUE_PD_FILE
         tables[paths["batch_true_pd"]] = batch_true_pd(data.batches)
-    write_tables_atomic(tables)
+    staged = None
+    if credit_records:
+        staged = stage_records(
+            out, seed, record_clients(data),
+            [(b.month, b.applicants[schema.ID_COLUMN].to_numpy(), b.traits or {})
+             for b in data.batches],
+            batches_dir,
+        )  # fmt: skip
+    try:
+        write_tables_atomic(tables)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    if staged is not None:
+        for path in staged.commit():
+            label = "records" if path.parent == out / RECORDS_DIR else f"records {path.parent.name}"
+            paths[f"{label} {path.stem}"] = path
+        for role, rows in staged.rows.items():
+            logger.info("wrote %s: %d rows", role, rows)
+    else:
+        remove_records(out)
     if data.batches or (batches_dir / MANIFEST_FILE).exists():
-        paths["manifest"] = _write_manifest(batches_dir, manifest(data.batches))
+        paths["manifest"] = _write_manifest(
+            batches_dir, manifest(data.batches, credit_records=credit_records)
+        )
         _remove_stale(batches_dir, keep={p.name for p in tables})
+        remove_stale_batch_records(
+            batches_dir, keep={b.month for b in data.batches} if credit_records else set()
+        )
     return paths
 
 
