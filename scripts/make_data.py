@@ -4,6 +4,7 @@ and 12 monthly production batches (``data/batches/``, outcomes for the 6 oldest)
 .venv/bin/python scripts/make_data.py                  # full size (307,511 + 48,744 rows) in data/
 .venv/bin/python scripts/make_data.py --rows 20000 --test-rows 5000 --seed 7 --out /tmp/small
 .venv/bin/python scripts/make_data.py --batches 0       # no production batches
+.venv/bin/python scripts/make_data.py --no-credit-records   # without the six credit-record tables
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="oldest batches with repayment outcomes; default half of --batches",
     )
+    parser.add_argument(
+        "--no-credit-records",
+        action="store_true",
+        help="skip Kaggle's six credit-record tables (data/credit_records/, batch records)",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.test_rows < 1:
         parser.error("--rows and --test-rows must be positive")
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         n_batches=args.batches,
         batch_rows=args.batch_rows,
         outcome_batches=args.outcome_batches,
+        credit_records=not args.no_credit_records,
     )
     elapsed = time.perf_counter() - start
     for role, path in paths.items():

@@ -39,9 +39,9 @@ def run_15k(tmp_path_factory):
     fits: list[pd.Index] = []
     real_choose, real_fit = oof.choose_operating_point, FeatureEngineer.fit
 
-    def recording_choose(ids, y, raw_by_option):
+    def recording_choose(ids, y, raw_by_option, *args, **kwargs):
         choices.append(np.asarray(ids).copy())
-        return real_choose(ids, y, raw_by_option)
+        return real_choose(ids, y, raw_by_option, *args, **kwargs)
 
     def recording_fit(self, X, y=None):
         fits.append(X.index.copy())

@@ -82,7 +82,9 @@ def test_calibration_is_reported_and_sound(card):
     calibration = card["calibration"]
     assert "platt" in calibration["method"]
     assert 0 < calibration["brier_oof"] < 0.25 and 0 < calibration["brier_holdout"] < 0.25
-    assert calibration["brier_oof"] <= calibration["brier_oof_uncalibrated"]
+    # Platt scaling fitted on other folds need not lower the Brier score of a model that is
+    # already nearly calibrated, but must not make it measurably worse.
+    assert calibration["brier_oof"] <= calibration["brier_oof_uncalibrated"] + 1e-4
     table = calibration["reliability_holdout"]
     assert sum(table["count"]) == card["holdout"]["n"]
     predicted = np.average(table["mean_predicted"], weights=table["count"])
@@ -97,11 +99,16 @@ def test_threshold_is_chosen_on_out_of_sample_rows_never_on_the_rows_that_judge_
     stored = _stored(small_artifacts_dir)
     oof = pd.read_parquet(stored / "oof_predictions.parquet")
     held_out = pd.read_parquet(stored / "holdout_predictions.parquet")
-    # The shipped threshold is the exact cost minimum of the stored out-of-sample probabilities
-    # of every labelled row (not of the final model's in-sample scores).
+    # The threshold searched is the exact cost minimum of the stored out-of-sample probabilities
+    # of every labelled row (not of the final model's in-sample scores); the threshold rule
+    # ships it only when it beats 1/11 beyond the noise, else 1/11 (always for the baseline).
     assert len(oof) == card["final_fit"]["rows"] == card["threshold_search"]["rows"]
     choice = optimal_threshold(oof[TARGET_COLUMN], oof["default_probability"])
-    assert card["decision_threshold"] == pytest.approx(choice.threshold, rel=1e-12)
+    rule = card["threshold_rule"]
+    assert rule["searched"] == pytest.approx(choice.threshold, rel=1e-12)
+    moved = rule["kept"] == "searched" and card["chosen"]["model"] != "baseline"
+    shipped = choice.threshold if moved else 1 / 11
+    assert card["decision_threshold"] == pytest.approx(shipped, rel=1e-12)
     assert card["threshold_search"]["oof_normalised_cost"] == pytest.approx(choice.normalised_cost)
     assert "1/11" in card["threshold_search"]["note"]
     # The held-out figures use the threshold chosen on the development rows: it is one of their
@@ -112,11 +119,13 @@ def test_threshold_is_chosen_on_out_of_sample_rows_never_on_the_rows_that_judge_
     assert candidate["threshold"] != pytest.approx(own.threshold, rel=1e-9)
     assert candidate["normalised_cost"] >= own.normalised_cost
     # ... and each cross-validation fold is scored at a threshold chosen on the other folds'
-    # rows: different rows for every fold, so as many thresholds as folds (one choice made on
-    # all development rows would give the same threshold to every fold).
+    # rows: 1/11 where the rule kept it, else a searched threshold of its own (different rows
+    # for every fold: one choice made on all development rows would repeat one threshold).
     per_fold = candidate["cv_per_fold"]
     assert len(per_fold) == candidate["cv"]["folds"] >= 2
-    assert len({round(f["threshold"], 12) for f in per_fold}) == len(per_fold)
+    searched = [round(f["threshold"], 12) for f in per_fold
+                if f["threshold"] != pytest.approx(1 / 11, rel=1e-12)]
+    assert len(set(searched)) == len(searched)
 
 
 def test_loaded_model_scores_explains_and_matches_the_card(small_artifacts_dir, card, applicants):
@@ -170,6 +179,9 @@ def test_every_run_is_tracked(small_artifacts_dir, card):
     with open(small_artifacts_dir / RUNS_FILE, newline="", encoding="utf-8") as handle:
         runs = list(csv.DictReader(handle))
     stages = [r["stage"] for r in runs]
-    assert stages.count("cv") == len(card["cv"])
+    # One cv line per option and the baseline, plus the application-only variant of the chosen
+    # option when the run compared it with the credit records.
+    compared = 1 if (card.get("credit_records") or {}).get("used") else 0
+    assert stages.count("cv") == len(card["cv"]) + compared
     assert stages.count("tune") == len(card["search"]["trials"]) == 0  # quick: no search
     assert stages.count("final") == 1

@@ -339,7 +339,7 @@ _WORDS: dict[str, Callable[[GroupedContribution], str | None]] = {
     ),
     "region": _fixed(lazy_gettext("The rating of the region where you live.")),
     "building": _fixed(lazy_gettext("The information given about the building you live in.")),
-    "car": _fixed(lazy_gettext("Your car ownership, or the age of your car.")),
+    "car": _fixed(lazy_gettext("Your car ownership, or how many years your car has been in use.")),
     "application_time": _fixed(lazy_gettext("The day and hour of your application.")),
     "DAYS_ID_PUBLISH": _fixed(lazy_gettext("Your identity document was issued recently.")),
     "DAYS_REGISTRATION": _fixed(lazy_gettext("Your registration details were changed recently.")),
