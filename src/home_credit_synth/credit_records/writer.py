@@ -21,12 +21,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credit_dashboard.storage.credit_records.schema import RECORDS_DIR, TABLE_NAMES, TABLES
+from credit_dashboard.storage.credit_records.store import ROW_GROUP_ROWS
 from home_credit_synth.credit_records.common import arrow_schema
 from home_credit_synth.credit_records.generate import Counters, iter_chunks
 
 logger = logging.getLogger(__name__)
 
-ROW_GROUP_ROWS = 65_536
 #: Our own stream of the generator's seed: the application tables' streams stay untouched.
 RECORDS_STREAM = 18
 
@@ -41,7 +41,11 @@ class _Sink:
         os.close(fd)
         self.tmp = Path(tmp)
         self.schema = arrow_schema(TABLES[target.stem])
-        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="snappy")
+        # Statistics for the key columns only, as the product's store writes them (a reader
+        # keeps each file's footer in memory).
+        keys = [c for c in ("SK_ID_CURR", "SK_ID_BUREAU") if c in self.schema.names]
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="snappy",
+                                       write_statistics=keys)
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
         self.rows = 0
