@@ -290,3 +290,18 @@ def test_numbers_are_plain_python() -> None:
     history = credit_history(np.int64(CLIENT), records())
     assert type(history.client_id) is int
     assert all(type(m.late) is int for m in history.timeline)
+
+
+def test_nothing_to_chart_is_said_not_drawn(english) -> None:
+    """A real file may hold loan months that were all on time and no instalment table: an empty
+    chart would say nothing, so the panel says so in words (and draws as soon as one month
+    is past due)."""
+    from credit_dashboard.web.pages.advisor.components import credit_history as panel
+
+    on_time = {"POS_CASH_balance": table("POS_CASH_balance", [_pos(21, -1, 0), _pos(21, -2, 0)])}
+    shown = panel.timeline_graph(credit_history(CLIENT, on_time))
+    assert shown.id == panel.TIMELINE and "Nothing to chart" in shown.children
+    late = {"POS_CASH_balance": table("POS_CASH_balance", [_pos(21, -1, 0), _pos(21, -2, 9)])}
+    graph = panel.timeline_graph(credit_history(CLIENT, late))
+    assert [t.name for t in go.Figure(graph.figure).data] == [
+        "cash and consumer loans: days past due"]

@@ -108,11 +108,23 @@ def timeline_labels(months: list[int]) -> TimelineLabels:
     )
 
 
+def _has_something_to_draw(history: CreditHistory, has_instalments: bool) -> bool:
+    """An empty chart says nothing: only months with an instalment, a card balance or a loan
+    past due are worth drawing (a real file may have loan months that were all on time)."""
+    return any((has_instalments and (m.on_time or m.late or m.partly_paid))
+               or m.card_balance is not None or (m.pos_days_past_due or 0) > 0
+               for m in history.timeline)
+
+
 def timeline_graph(history: CreditHistory) -> dcc.Graph | html.P:
     if not history.timeline:
         return _none(TIMELINE)
     months = [m.month for m in history.timeline]
     has_instalments = INSTALLMENTS_PAYMENTS.name in history.tables_with_rows
+    if not _has_something_to_draw(history, has_instalments):
+        return html.P(_("Nothing to chart over the last 24 months: no instalment, no card "
+                        "balance and no loan month past due."), id=TIMELINE,
+                      className="text-muted")
     figure = repayment_timeline(
         months, timeline_labels(months),
         on_time=[m.on_time for m in history.timeline] if has_instalments else None,
