@@ -135,7 +135,7 @@ def _validate(raw: pd.DataFrame, path: Path, kind: str, is_csv: bool) -> pd.Data
     if extra:
         logger.warning("%s: ignoring %d column(s) not in the schema: %s", path, len(extra), extra)
 
-    where = _RowLocator(is_csv)
+    where = RowLocator(is_csv)
     out = {}
     for column in required:
         values = raw[column]
@@ -150,7 +150,7 @@ def _validate(raw: pd.DataFrame, path: Path, kind: str, is_csv: bool) -> pd.Data
     return frame
 
 
-class _RowLocator:
+class RowLocator:
     """Says where a bad value is: data row number, plus the line number for a CSV (header = 1)."""
 
     def __init__(self, is_csv: bool) -> None:
@@ -169,7 +169,7 @@ def _text_column(values: pd.Series) -> pd.Series:
     return out
 
 
-def _numeric_column(values: pd.Series, column: str, path: Path, where: _RowLocator) -> pd.Series:
+def _numeric_column(values: pd.Series, column: str, path: Path, where: RowLocator) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna()
     if values.dtype == object:  # blank strings are missing values, not bad ones
@@ -203,7 +203,7 @@ def _numeric_column(values: pd.Series, column: str, path: Path, where: _RowLocat
     return numbers
 
 
-def _check_ids(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
+def _check_ids(frame: pd.DataFrame, path: Path, where: RowLocator) -> None:
     ids = frame[schema.ID_COLUMN]
     duplicated = ids.duplicated(keep=False)
     if duplicated.any():
@@ -217,7 +217,7 @@ def _check_ids(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
         )
 
 
-def _check_target(frame: pd.DataFrame, path: Path, where: _RowLocator) -> None:
+def _check_target(frame: pd.DataFrame, path: Path, where: RowLocator) -> None:
     target = frame[schema.TARGET_COLUMN]
     bad = ~target.isin([0, 1])
     if bad.any():

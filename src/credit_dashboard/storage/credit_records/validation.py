@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.storage.credit_records.schema import TABLES, TableSpec
-from credit_dashboard.storage.loading import DataValidationError
+from credit_dashboard.storage.loading import DataValidationError, RowLocator
 
 logger = logging.getLogger(__name__)
 
@@ -315,17 +315,6 @@ def validate_tables(
                      existing_loans)
 
 
-class _RowLocator:
-    """Where a bad value is: the data row, plus the line for a CSV (header = line 1)."""
-
-    def __init__(self, is_csv: bool) -> None:
-        self.is_csv = is_csv
-
-    def __call__(self, position: int) -> str:
-        row = _("row {n}").format(n=position + 1)
-        return _("{row} (line {line})").format(row=row, line=position + 2) if self.is_csv else row
-
-
 def _validate(
     frames: dict[str, pd.DataFrame],
     labels: Mapping[str, str],
@@ -337,7 +326,7 @@ def _validate(
     out: dict[str, pd.DataFrame] = {}
     known = None if known_clients is None else _as_ids(known_clients)
     for name in (t for t in TABLES if t in frames):
-        spec, label, where = TABLES[name], labels[name], _RowLocator(name in csv_tables)
+        spec, label, where = TABLES[name], labels[name], RowLocator(name in csv_tables)
         frame = _conform(frames[name], spec, label, where)
         _check_key(frame, spec, label, where)
         if spec.has_client and known is not None:
@@ -358,7 +347,7 @@ def _as_ids(values: np.ndarray | set[int] | Iterable[int]) -> np.ndarray:
 
 
 def _conform(raw: pd.DataFrame, spec: TableSpec, label: str,
-             where: _RowLocator) -> pd.DataFrame:
+             where: RowLocator) -> pd.DataFrame:
     """The schema's columns, order and dtypes, or the first bad value named."""
     if any(str(c).strip() != c for c in raw.columns):  # a rename copies every row: only if due
         raw = raw.rename(columns=lambda c: str(c).strip())
@@ -386,7 +375,7 @@ def _text_column(values: pd.Series) -> np.ndarray:
 
 
 def _numeric_column(values: pd.Series, column: str, integer: bool, label: str,
-                    where: _RowLocator) -> np.ndarray:
+                    where: RowLocator) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values.dtype) or not (
         pd.api.types.is_numeric_dtype(values.dtype)
     ):
@@ -459,7 +448,7 @@ def _duplicated(frame: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
     return pd.Series(packed).duplicated().to_numpy()
 
 
-def _check_key(frame: pd.DataFrame, spec: TableSpec, label: str, where: _RowLocator) -> None:
+def _check_key(frame: pd.DataFrame, spec: TableSpec, label: str, where: RowLocator) -> None:
     if not spec.key or frame.empty:
         return
     repeated = _duplicated(frame, spec.key)
@@ -496,7 +485,7 @@ def _member(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 
 def _check_clients(frame: pd.DataFrame, known: np.ndarray, label: str,
-                   where: _RowLocator) -> None:
+                   where: RowLocator) -> None:
     clients = frame[CLIENT_COLUMN].to_numpy()
     unknown = ~_member(clients, known)
     if unknown.any():
@@ -542,7 +531,7 @@ def _check_loan_owners(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, 
             rows = np.flatnonzero(frame[spec.loan_column].to_numpy() == loan)
             clients = frame[CLIENT_COLUMN].to_numpy()[rows]
             other = int(np.flatnonzero(clients != clients[0])[0])
-            where = _RowLocator(name in csv_tables)
+            where = RowLocator(name in csv_tables)
             raise DataValidationError(
                 _("{path}: {column} {loan} belongs to two clients, {column_client} {a} at {first} "
                   "and {b} at {second}: a loan belongs to one client").format(
@@ -567,7 +556,7 @@ def _check_loan_owners(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, 
         holders = [(name, owners.loc[loan]) for name, owners in tables if loan in owners.index]
         first_name, first = holders[0]
         second_name, second = next(h for h in holders[1:] if h[1]["low"] != first["low"])
-        where = _RowLocator(second_name in csv_tables)
+        where = RowLocator(second_name in csv_tables)
         raise DataValidationError(
             _("{path}: {column} {loan} at {where} belongs to {column_client} {b}, but to {a} in "
               "{other}: a loan belongs to one client").format(
@@ -598,7 +587,7 @@ def _check_bureau_parents(frames: Mapping[str, pd.DataFrame], labels: Mapping[st
     orphan = ~_member(credits, np.concatenate(parts))
     if orphan.any():
         position = int(np.flatnonzero(orphan)[0])
-        where = _RowLocator("bureau_balance" in csv_tables)
+        where = RowLocator("bureau_balance" in csv_tables)
         raise DataValidationError(
             _("{path}: SK_ID_BUREAU {id} at {where} is not a credit of the bureau table ({n} "
               "row(s) of {k} unknown credit(s))").format(

@@ -3,14 +3,57 @@ CODE_GENDER, and why two versions could not be compared, in words."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
+import dash_bootstrap_components as dbc
+from dash import html
+
 from credit_dashboard.i18n import format_number
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services import versions_view
 from credit_dashboard.services.versions_view import Comparison
+from credit_dashboard.web.pages.tables import scrolling_table
 
 
 def number(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else format_number(value, digits)
+
+
+class ModelRow(Protocol):
+    """What a line of a models table shows (baseline_view.ModelFigures, records_view's too)."""
+
+    name: str
+    shipped: bool
+    cv_roc_auc: float | None
+    cv_normalised_cost: float | None
+    holdout_roc_auc: float | None
+    holdout_normalised_cost: float | None
+    threshold: float | None
+
+
+def _model_row(model: ModelRow) -> html.Tr:
+    name = [model.name, html.Span(_(" (shipped)"), className="fw-bold")] if model.shipped \
+        else model.name
+    return html.Tr(
+        [html.Th(name, scope="row"), html.Td(number(model.cv_roc_auc)),
+         html.Td(number(model.cv_normalised_cost)), html.Td(number(model.holdout_roc_auc)),
+         html.Td(number(model.holdout_normalised_cost)), html.Td(number(model.threshold, 3))],
+        className="table-active" if model.shipped else None,
+    )
+
+
+def models_table(models: Sequence[ModelRow], table_id: str, caption: str) -> html.Div:
+    """Models side by side: cross-validated and held-out AUC and cost, threshold; the shipped
+    one marked (the baseline and the credit-records panels)."""
+    headings = [_("Model"), _("Cross-validated AUC"), _("Cross-validated cost per client"),
+                _("Held-out AUC"), _("Held-out cost per client"), _("Threshold")]
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h, scope="col") for h in headings])),
+         html.Tbody([_model_row(m) for m in models])],
+        size="sm", striped=True, id=table_id, className="mb-2",
+    )
+    return scrolling_table(table, caption)
 
 
 def protected_text(excluded: bool | None) -> str:

@@ -6,39 +6,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from credit_dashboard.i18n import format_number
 from credit_dashboard.i18n import gettext as _
-from credit_dashboard.services.baseline_view import BaselineView, ModelFigures, baseline_view
+from credit_dashboard.services.baseline_view import BaselineView, baseline_view
 from credit_dashboard.services.container import AppServices
-from credit_dashboard.web.pages.tables import scrolling_table
+from credit_dashboard.web.pages.model.common import models_table
 
 TABLE = "model-baseline-table"
 
 
-def number(value: float | None, digits: int = 4) -> str:
-    return "-" if value is None else format_number(value, digits)
-
-
-def _row(model: ModelFigures) -> html.Tr:
-    name = [model.name, html.Span(_(" (shipped)"), className="fw-bold")] if model.shipped \
-        else model.name
-    return html.Tr(
-        [html.Th(name, scope="row"), html.Td(number(model.cv_roc_auc)),
-         html.Td(number(model.cv_normalised_cost)), html.Td(number(model.holdout_roc_auc)),
-         html.Td(number(model.holdout_normalised_cost)), html.Td(number(model.threshold, 3))],
-        className="table-active" if model.shipped else None,
-    )
-
-
 def comparison_table(view: BaselineView) -> html.Div:
-    headings = [_("Model"), _("Cross-validated AUC"), _("Cross-validated cost per client"),
-                _("Held-out AUC"), _("Held-out cost per client"), _("Threshold")]
-    table = dbc.Table(
-        [html.Thead(html.Tr([html.Th(h, scope="col") for h in headings])),
-         html.Tbody([_row(m) for m in view.models])],
-        size="sm", striped=True, id=TABLE, className="mb-2",
-    )
-    return scrolling_table(table, _("The tuned model against the plain baseline"))
+    return models_table(view.models, TABLE, _("The tuned model against the plain baseline"))
 
 
 def body(view: BaselineView | None) -> list:

@@ -16,13 +16,11 @@ from credit_dashboard.services.records_view import (
     NOT_USED,
     RecordsView,
     ThresholdView,
-    VariantFigures,
     interval_text,
     records_view,
     threshold_view,
 )
-from credit_dashboard.web.pages.model.common import number
-from credit_dashboard.web.pages.tables import scrolling_table
+from credit_dashboard.web.pages.model.common import models_table
 
 PANEL = "model-records-panel"
 TABLE = "model-records-table"
@@ -32,26 +30,8 @@ DECISION = "model-records-decision"
 THRESHOLD = "model-records-threshold"
 
 
-def _row(model: VariantFigures) -> html.Tr:
-    name = [model.name, html.Span(_(" (shipped)"), className="fw-bold")] if model.shipped \
-        else model.name
-    return html.Tr(
-        [html.Th(name, scope="row"), html.Td(number(model.cv_roc_auc)),
-         html.Td(number(model.cv_normalised_cost)), html.Td(number(model.holdout_roc_auc)),
-         html.Td(number(model.holdout_normalised_cost)), html.Td(number(model.threshold, 3))],
-        className="table-active" if model.shipped else None,
-    )
-
-
 def comparison_table(view: RecordsView) -> html.Div:
-    headings = [_("Model"), _("Cross-validated AUC"), _("Cross-validated cost per client"),
-                _("Held-out AUC"), _("Held-out cost per client"), _("Threshold")]
-    table = dbc.Table(
-        [html.Thead(html.Tr([html.Th(h, scope="col") for h in headings])),
-         html.Tbody([_row(m) for m in view.models])],
-        size="sm", striped=True, id=TABLE, className="mb-2",
-    )
-    return scrolling_table(table, _("With and without the credit records"))
+    return models_table(view.models, TABLE, _("With and without the credit records"))
 
 
 def _intervals(view: RecordsView) -> html.Ul:
