@@ -16,26 +16,12 @@ from typing import Any
 from credit_dashboard.i18n import format_number
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.model.recipes import APPLICATION_ONLY, BASELINE, CHOSEN, WITH_RECORDS
+from credit_dashboard.services.baseline_view import ModelFigures
 
 #: Card sections the view reads.
 NO_SECTION = "no_section"
 NOT_USED = "not_used"
 USED = "used"
-
-
-@dataclass(frozen=True)
-class VariantFigures:
-    """One model of the comparison: cross-validated and held-out AUC and cost."""
-
-    key: str
-    name: str
-    cv_roc_auc: float | None
-    cv_roc_auc_std: float | None
-    cv_normalised_cost: float | None
-    holdout_roc_auc: float | None
-    holdout_normalised_cost: float | None
-    threshold: float | None
-    shipped: bool
 
 
 @dataclass(frozen=True)
@@ -54,7 +40,7 @@ class RecordsView:
     status: str
     #: Why the records were not used (``NOT_USED``), in words.
     note: str | None = None
-    models: tuple[VariantFigures, ...] = ()
+    models: tuple[ModelFigures, ...] = ()
     auc_difference: Difference | None = None
     cost_difference: Difference | None = None
     resamples: int = 0
@@ -97,12 +83,11 @@ def _difference(section: dict[str, Any] | None) -> Difference | None:
     return Difference(float(section["estimate"]), float(section["low"]), float(section["high"]))
 
 
-def _figures(key: str, name: str, section: dict[str, Any] | None, shipped: bool) -> VariantFigures:
+def _figures(name: str, section: dict[str, Any] | None, shipped: bool) -> ModelFigures:
     section = section or {}
     cv, holdout = section.get("cv") or {}, section.get("holdout") or {}
-    return VariantFigures(
-        key=key, name=name,
-        cv_roc_auc=_float(cv.get("roc_auc")), cv_roc_auc_std=_float(cv.get("roc_auc_std")),
+    return ModelFigures(
+        name=name, cv_roc_auc=_float(cv.get("roc_auc")),
         cv_normalised_cost=_float(cv.get("normalised_cost")),
         holdout_roc_auc=_float(holdout.get("roc_auc")),
         holdout_normalised_cost=_float(holdout.get("normalised_cost")),
@@ -166,12 +151,11 @@ def records_view(card: dict[str, Any]) -> RecordsView:
     winner = section.get("winner")
     shipped_model = ship.get("shipped", (card.get("chosen") or {}).get("model"))
     models = (
-        _figures(APPLICATION_ONLY, _("Tuned model, application table only"),
-                 section.get(APPLICATION_ONLY),
+        _figures(_("Tuned model, application table only"), section.get(APPLICATION_ONLY),
                  shipped_model == CHOSEN and winner == APPLICATION_ONLY),
-        _figures(WITH_RECORDS, _("Tuned model with credit records"), section.get(WITH_RECORDS),
+        _figures(_("Tuned model with credit records"), section.get(WITH_RECORDS),
                  shipped_model == CHOSEN and winner == WITH_RECORDS),
-        _figures(BASELINE, _("Plain LightGBM baseline"), section.get(BASELINE),
+        _figures(_("Plain LightGBM baseline"), section.get(BASELINE),
                  shipped_model == BASELINE),
     )
     shares = section.get("clients_with_records") or {}

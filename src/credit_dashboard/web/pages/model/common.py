@@ -4,7 +4,6 @@ CODE_GENDER, and why two versions could not be compared, in words."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -12,6 +11,7 @@ from dash import html
 from credit_dashboard.i18n import format_number
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services import versions_view
+from credit_dashboard.services.baseline_view import ModelFigures
 from credit_dashboard.services.versions_view import Comparison
 from credit_dashboard.web.pages.tables import scrolling_table
 
@@ -20,19 +20,7 @@ def number(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else format_number(value, digits)
 
 
-class ModelRow(Protocol):
-    """What a line of a models table shows (baseline_view.ModelFigures, records_view's too)."""
-
-    name: str
-    shipped: bool
-    cv_roc_auc: float | None
-    cv_normalised_cost: float | None
-    holdout_roc_auc: float | None
-    holdout_normalised_cost: float | None
-    threshold: float | None
-
-
-def _model_row(model: ModelRow) -> html.Tr:
+def _model_row(model: ModelFigures) -> html.Tr:
     name = [model.name, html.Span(_(" (shipped)"), className="fw-bold")] if model.shipped \
         else model.name
     return html.Tr(
@@ -43,7 +31,7 @@ def _model_row(model: ModelRow) -> html.Tr:
     )
 
 
-def models_table(models: Sequence[ModelRow], table_id: str, caption: str) -> html.Div:
+def models_table(models: Sequence[ModelFigures], table_id: str, caption: str) -> html.Div:
     """Models side by side: cross-validated and held-out AUC and cost, threshold; the shipped
     one marked (the baseline and the credit-records panels)."""
     headings = [_("Model"), _("Cross-validated AUC"), _("Cross-validated cost per client"),
