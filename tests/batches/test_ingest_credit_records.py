@@ -9,9 +9,9 @@ import io
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from record_frames import record_table
 
 from credit_dashboard.config import Settings
 from credit_dashboard.model.record_features import PREFIX
@@ -19,24 +19,9 @@ from credit_dashboard.services import ingest as ingest_module
 from credit_dashboard.services.ingest import IngestError, ingest_batch, scoring_frame
 from credit_dashboard.services.ingest_manifest import ingest_manifest
 from credit_dashboard.storage.batches import BatchStore
-from credit_dashboard.storage.credit_records.schema import RECORDS_DIR, TABLES
+from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
 from credit_dashboard.storage.credit_records.store import AGGREGATES_FILE, CreditRecordStore
 from credit_dashboard.storage.schema import ID_COLUMN
-
-
-def _table(name: str, n: int, **given: list) -> pd.DataFrame:
-    spec = TABLES[name]
-    columns: dict[str, np.ndarray] = {}
-    for i, (column, dtype) in enumerate(spec.columns.items()):
-        if dtype == "int64":
-            columns[column] = np.arange(n, dtype=np.int64) - 5
-        elif dtype == "float64":
-            columns[column] = np.linspace(0.0, 1000.0, n) + i
-        else:
-            columns[column] = np.array(["Active", "Closed"] * n, dtype=object)[:n]
-    for column, values in given.items():
-        columns[column] = np.asarray(values, dtype=spec.columns[column])
-    return pd.DataFrame(columns, columns=list(spec.columns))
 
 
 def batch_records(ids: list[int], loan_base: int = 9_000_000) -> dict[str, pd.DataFrame]:
@@ -44,13 +29,13 @@ def batch_records(ids: list[int], loan_base: int = 9_000_000) -> dict[str, pd.Da
     previous_application (kept)."""
     a, b = ids[0], ids[1]
     return {
-        "bureau": _table("bureau", 2, SK_ID_CURR=[a, b],
+        "bureau": record_table("bureau", 2, SK_ID_CURR=[a, b],
                          SK_ID_BUREAU=[loan_base + 1, loan_base + 2]),
-        "bureau_balance": _table("bureau_balance", 2, SK_ID_BUREAU=[loan_base + 1] * 2,
+        "bureau_balance": record_table("bureau_balance", 2, SK_ID_BUREAU=[loan_base + 1] * 2,
                                  MONTHS_BALANCE=[0, -1], STATUS=["0", "5"]),
-        "previous_application": _table("previous_application", 1, SK_ID_PREV=[loan_base + 10],
+        "previous_application": record_table("previous_application", 1, SK_ID_PREV=[loan_base + 10],
                                        SK_ID_CURR=[a]),
-        "POS_CASH_balance": _table("POS_CASH_balance", 2,
+        "POS_CASH_balance": record_table("POS_CASH_balance", 2,
                                    SK_ID_PREV=[loan_base + 10, loan_base + 11],
                                    SK_ID_CURR=[a, b]),
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from record_frames import record_table
 
 from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
 from credit_dashboard.storage import schema as app_schema
@@ -29,20 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = np.array([100, 101, 102], dtype=np.int64)
 
 
-def _table(name: str, n: int, **given: list) -> pd.DataFrame:
-    """``n`` rows of ``name`` with plausible filler, the given columns set."""
-    spec = TABLES[name]
-    columns: dict[str, np.ndarray] = {}
-    for i, (column, dtype) in enumerate(spec.columns.items()):
-        if dtype == "int64":
-            columns[column] = np.arange(n, dtype=np.int64) - 5
-        elif dtype == "float64":
-            columns[column] = np.linspace(0.0, 1000.0, n) + i
-        else:
-            columns[column] = np.array(["Active", "Closed"] * n, dtype=object)[:n]
-    for column, values in given.items():
-        columns[column] = np.asarray(values, dtype=spec.columns[column])
-    return pd.DataFrame(columns, columns=list(spec.columns))
 
 
 def good_records() -> dict[str, pd.DataFrame]:
@@ -50,16 +37,16 @@ def good_records() -> dict[str, pd.DataFrame]:
     previous_application, and POS rows of loan 12, which previous_application does not have
     (Kaggle has such rows: they must be kept)."""
     return {
-        "bureau": _table("bureau", 3, SK_ID_CURR=[100, 100, 101], SK_ID_BUREAU=[1, 2, 3]),
-        "bureau_balance": _table("bureau_balance", 3, SK_ID_BUREAU=[1, 1, 2],
+        "bureau": record_table("bureau", 3, SK_ID_CURR=[100, 100, 101], SK_ID_BUREAU=[1, 2, 3]),
+        "bureau_balance": record_table("bureau_balance", 3, SK_ID_BUREAU=[1, 1, 2],
                                  MONTHS_BALANCE=[0, -1, 0], STATUS=["0", "C", "X"]),
-        "previous_application": _table("previous_application", 2, SK_ID_PREV=[10, 11],
+        "previous_application": record_table("previous_application", 2, SK_ID_PREV=[10, 11],
                                        SK_ID_CURR=[100, 101]),
-        "POS_CASH_balance": _table("POS_CASH_balance", 3, SK_ID_PREV=[10, 10, 12],
+        "POS_CASH_balance": record_table("POS_CASH_balance", 3, SK_ID_PREV=[10, 10, 12],
                                    SK_ID_CURR=[100, 100, 102]),
-        "installments_payments": _table("installments_payments", 2, SK_ID_PREV=[11, 11],
+        "installments_payments": record_table("installments_payments", 2, SK_ID_PREV=[11, 11],
                                         SK_ID_CURR=[101, 101]),
-        "credit_card_balance": _table("credit_card_balance", 1, SK_ID_PREV=[10],
+        "credit_card_balance": record_table("credit_card_balance", 1, SK_ID_PREV=[10],
                                       SK_ID_CURR=[100]),
     }
 
@@ -327,7 +314,7 @@ def test_import_writes_the_store_and_refuses_bad_records_writing_nothing(
 
     # A subset replaces those tables only; its clients are the stored tables' clients.
     subset = write_dir(tmp_path / "subset", {
-        "credit_card_balance": _table("credit_card_balance", 2, SK_ID_PREV=[10, 10],
+        "credit_card_balance": record_table("credit_card_balance", 2, SK_ID_PREV=[10, 10],
                                       SK_ID_CURR=[100, 100])})
     assert main(["--credit-records", str(subset), "--out", str(out)]) == 0
     assert len(store.client_records(100)["credit_card_balance"]) == 2
@@ -335,7 +322,7 @@ def test_import_writes_the_store_and_refuses_bad_records_writing_nothing(
 
     # A loan already stored under another client is refused.
     stolen = write_dir(tmp_path / "stolen", {
-        "credit_card_balance": _table("credit_card_balance", 1, SK_ID_PREV=[11],
+        "credit_card_balance": record_table("credit_card_balance", 1, SK_ID_PREV=[11],
                                       SK_ID_CURR=[100])})
     before = _tree(out)
     assert main(["--credit-records", str(stolen), "--out", str(out)]) == 1
@@ -346,11 +333,11 @@ def test_import_writes_the_store_and_refuses_bad_records_writing_nothing(
 
     # bureau alone must not orphan the stored months; bureau_balance alone checks the stored
     # bureau.
-    lone = write_dir(tmp_path / "lone", {"bureau": _table("bureau", 1, SK_ID_CURR=[100],
+    lone = write_dir(tmp_path / "lone", {"bureau": record_table("bureau", 1, SK_ID_CURR=[100],
                                                           SK_ID_BUREAU=[1])})
     assert main(["--credit-records", str(lone), "--out", str(out)]) == 1
     assert "import bureau_balance with it" in capsys.readouterr().err
-    months = write_dir(tmp_path / "months", {"bureau_balance": _table(
+    months = write_dir(tmp_path / "months", {"bureau_balance": record_table(
         "bureau_balance", 2, SK_ID_BUREAU=[3, 9], MONTHS_BALANCE=[0, 0], STATUS=["0", "0"])})
     assert main(["--credit-records", str(months), "--out", str(out)]) == 1
     assert "SK_ID_BUREAU 9 at row 2 (line 3) is not a credit" in capsys.readouterr().err
