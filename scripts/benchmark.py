@@ -107,6 +107,16 @@ def _call_over_http(base: str, callback: dict, values: list[object]) -> bytes:
     return body
 
 
+def stop_app(process: subprocess.Popen) -> None:
+    """Stop the app as Ctrl-C would, killing it if it does not stop within ten seconds."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -179,12 +189,7 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
             "peak_rss_mb": _peak_rss_mb(process.pid),
         }
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_app(process)
         log.close()
 
 

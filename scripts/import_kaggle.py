@@ -30,7 +30,7 @@ from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
 from credit_dashboard.model.record_features import store_aggregates
 from credit_dashboard.storage.atomic import write_tables_atomic
 from credit_dashboard.storage.credit_records.schema import RECORDS_DIR, TABLES
-from credit_dashboard.storage.credit_records.store import AGGREGATES_FILE, CreditRecordStore
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
 from credit_dashboard.storage.credit_records.validation import find_record_files, read_records_dir
 from credit_dashboard.storage.loading import (
     APPLICANTS,
@@ -110,7 +110,7 @@ def write_records(out: Path, records: dict[str, pd.DataFrame]) -> None:
     the base's per-client features again (the stale ones are removed first, so a failure there
     means "computed on demand", never "wrong")."""
     store = CreditRecordStore(out / RECORDS_DIR)
-    (store.root / AGGREGATES_FILE).unlink(missing_ok=True)
+    store.remove_aggregates()
     store.write_base(records)
     store_aggregates(store)
 

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import pytest
 
 from credit_dashboard.i18n import use_language
-from credit_dashboard.services.credit_history import TIMELINE_MONTHS, credit_history
+from credit_dashboard.services.credit_history import COLUMNS_READ, TIMELINE_MONTHS, credit_history
 from credit_dashboard.storage.credit_records.schema import TABLES
 
 CLIENT = 1
@@ -216,6 +216,13 @@ def test_some_tables_only_leave_the_others_empty(english) -> None:
     assert history.bureau == () and history.timeline == ()
     assert history.headline() == ("0 credits at other lenders; 3 earlier applications, "
                                   "1 refused; 0 instalments.")
+    # A lender without an instalment table (a real sample): no "0 instalments", which would
+    # read as "has never had one"; the API says which tables are held.
+    partial = credit_history(CLIENT, {"previous_application": full["previous_application"]},
+                             held=["bureau", "previous_application"])
+    assert partial.headline() == ("0 credits at other lenders; 3 earlier applications, "
+                                  "1 refused.")
+    assert partial.to_dict()["tables_held"] == ["bureau", "previous_application"]
     # bureau_balance of credits the client has no bureau row for counts as nothing
     orphan = credit_history(CLIENT, {"bureau_balance": full["bureau_balance"]})
     assert not orphan.has_records
@@ -266,6 +273,9 @@ def test_the_store_gives_the_same_history(tmp_path: Path) -> None:
     assert credit_history(CLIENT, store.client_records(CLIENT)) == credit_history(CLIENT,
                                                                                    records())
     assert not credit_history(2, store.client_records(2)).has_records
+    # The panel decodes only the columns it reads, and says the same.
+    assert credit_history(CLIENT, store.client_records(CLIENT, COLUMNS_READ)) == credit_history(
+        CLIENT, records())
 
 
 def _by_id(component) -> dict:

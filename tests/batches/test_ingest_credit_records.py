@@ -14,13 +14,13 @@ import pytest
 from record_frames import record_table
 
 from credit_dashboard.config import Settings
-from credit_dashboard.model.record_features import PREFIX
+from credit_dashboard.model.record_features import PREFIX, SIGNATURE
 from credit_dashboard.services import ingest as ingest_module
 from credit_dashboard.services.ingest import IngestError, ingest_batch, scoring_frame
 from credit_dashboard.services.ingest_manifest import ingest_manifest
 from credit_dashboard.storage.batches import BatchStore
 from credit_dashboard.storage.credit_records.schema import RECORDS_DIR
-from credit_dashboard.storage.credit_records.store import AGGREGATES_FILE, CreditRecordStore
+from credit_dashboard.storage.credit_records.store import CreditRecordStore
 from credit_dashboard.storage.schema import ID_COLUMN
 
 
@@ -78,7 +78,9 @@ def test_batch_with_records_is_stored_and_scored_with_them(
     [record] = BatchStore(batch_settings.data_dir).batches()
     store = CreditRecordStore(batch_settings.data_dir / RECORDS_DIR)
     assert store.parts() == [record.batch_id]
-    assert (store.root / "batches" / record.batch_id / AGGREGATES_FILE).is_file()
+    assert store.aggregates_current(SIGNATURE)
+    part = store.root / "batches" / record.batch_id
+    assert (part / f"features.{SIGNATURE}" / "values.npy").is_file()
     first = store.client_records(ids[0])
     assert len(first["bureau"]) == 1 and len(first["bureau_balance"]) == 2
     assert len(store.client_records(ids[1])["POS_CASH_balance"]) == 1  # loan not in prev: kept
@@ -167,7 +169,8 @@ def test_a_failure_in_either_write_leaves_neither(
             ingest_batch(batch, batch_settings, as_of="2025-03-31", credit_records=records)
     _nothing_written(batch_settings, before, tree_bytes)
 
-    def broken_part(self: CreditRecordStore, part: str, frames: object) -> Path:
+    def broken_part(self: CreditRecordStore, part: str, frames: object,
+                    **kwargs: object) -> Path:
         raise OSError("no space for records")
 
     with monkeypatch.context() as patch:

@@ -208,6 +208,9 @@ def test_a_connection_is_not_reused_across_a_fork(tmp_path: Path) -> None:
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+    store.close()
+    assert store._con is None and len(store.client_records(A)["bureau"]) == 3
+    assert store.connection() is not parent
 
 
 def test_a_stale_stored_file_is_not_read(tmp_path: Path) -> None:
@@ -218,3 +221,73 @@ def test_a_stale_stored_file_is_not_read(tmp_path: Path) -> None:
     store.write_aggregates(features, "older-code")
     assert not store.aggregates_current(rf.SIGNATURE)
     assert rf.features_for(store, [A])["CR_BUREAU_COUNT"].iloc[0] == 3
+
+
+def test_a_part_being_written_or_removed_is_never_read(tmp_path: Path) -> None:
+    """An ingest writes a part in a hidden folder and renames it; removal renames it hidden
+    first. A reader listing the store meanwhile sees neither."""
+    store = CreditRecordStore(tmp_path / "credit_records")
+    frames = hand_made()
+    store.write_base({"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == A]})
+    store.write_part("batch-1", {"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == B]})
+    parts = tmp_path / "credit_records" / "batches"
+    for hidden in (".batch-2.k3j9x", ".removing.batch-0"):
+        (parts / hidden).mkdir()
+        (parts / hidden / "bureau.parquet").write_bytes(
+            (parts / "batch-1" / "bureau.parquet").read_bytes())
+    assert store.parts() == ["batch-1"]
+    assert [p.parent.name for p in store.files("bureau")] == ["credit_records", "batch-1"]
+    assert len(store.client_records(B)["bureau"]) == 1  # once, from batch-1 only
+
+
+def test_a_part_appears_with_its_features(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    frames = hand_made()
+    store.write_base({"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == A]})
+    rf.store_aggregates(store)
+    part = {"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == B]}
+    store.write_part("batch-1", part, aggregates=(rf.aggregate_frames(part), rf.SIGNATURE))
+    assert store.aggregates_current(rf.SIGNATURE)
+    assert rf.features_for(store, [B])["CR_BUREAU_COUNT"].tolist() == [1.0]
+
+
+def test_a_page_client_without_stored_features_is_aggregated_from_its_rows(
+        tmp_path: Path) -> None:
+    """Stale stored features (new code before train.py stored them again): one client's
+    features come from that client's rows, the same as the full query, and the web worker
+    opens no DuckDB connection over the whole store."""
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    store.write_aggregates(rf.aggregate_frames(hand_made()), "older-code")
+    few = rf.features_for(store, [A, NONE])
+    assert store._con is None
+    expected = rf.aggregate_frames(hand_made(), [A, NONE])
+    pd.testing.assert_frame_equal(few, expected)
+    _check(few.set_index("SK_ID_CURR").loc[A], EXPECTED_A)
+
+
+def test_a_lookup_decodes_only_the_columns_asked_for(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    asked = {"previous_application": ("AMT_CREDIT", "NAME_CONTRACT_STATUS"),
+             "bureau_balance": ("STATUS",)}
+    records = store.client_records(A, asked)
+    # The keys come along, in the schema's order; tables not named are read whole.
+    assert list(records["previous_application"].columns) == [
+        "SK_ID_PREV", "SK_ID_CURR", "AMT_CREDIT", "NAME_CONTRACT_STATUS"]
+    assert list(records["bureau_balance"].columns) == ["SK_ID_BUREAU", "MONTHS_BALANCE", "STATUS"]
+    assert len(records["bureau_balance"]) == 5
+    assert list(records["bureau"].columns) == list(TABLES["bureau"].columns)
+    none = store.client_records(NONE, asked)
+    assert list(none["previous_application"].columns) == list(
+        records["previous_application"].columns)
+    with pytest.raises(KeyError, match="previous_application has no column NOT_A_COLUMN"):
+        store.client_records(A, {"previous_application": ("NOT_A_COLUMN",)})
+
+
+def test_frames_filtered_out_of_a_larger_table_aggregate_like_fresh_ones() -> None:
+    """A frame cut from a larger one keeps its row labels; they must not misalign columns."""
+    bureau = hand_made()["bureau"]
+    only_b = rf.aggregate_frames({"bureau": bureau[bureau.SK_ID_CURR == B]})
+    assert only_b["SK_ID_CURR"].tolist() == [B]
+    assert only_b["CR_BUREAU_COUNT"].tolist() == [1.0]

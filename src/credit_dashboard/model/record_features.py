@@ -237,6 +237,10 @@ def store_aggregates(store: CreditRecordStore, part: str | None = None,
     return features
 
 
+#: Up to this many clients, features not stored are computed from the clients' own rows.
+_FEW_CLIENTS = 16
+
+
 def features_for(store: CreditRecordStore | None, ids: Sequence[int] | np.ndarray) -> pd.DataFrame:
     """The record features of ``ids`` from the store: the stored ones when they are current (a
     one-row lookup per client), else computed now by the same query. Clients without records
@@ -244,8 +248,16 @@ def features_for(store: CreditRecordStore | None, ids: Sequence[int] | np.ndarra
     if store is None or not store.available:
         return aggregate_frames({}, [])
     if store.aggregates_current(SIGNATURE):
-        return store.read_aggregates(ids)
-    return aggregate(store.connection(), ids)
+        return store.read_aggregates(ids, SIGNATURE)
+    unique = np.unique(np.asarray(ids, dtype=np.int64))
+    if len(unique) <= _FEW_CLIENTS:
+        # Stored features missing or stale (a new version's code before train.py or an ingest
+        # stored them): a page's few clients are aggregated from their own rows, never by a
+        # query over every file of the store in a web worker.
+        rows = [store.client_records(int(i)) for i in unique]
+        return aggregate_frames({name: pd.concat([r[name] for r in rows], ignore_index=True)
+                                 for name in TABLES}, unique)
+    return aggregate(store.connection(), unique)
 
 
 def all_features(store: CreditRecordStore) -> pd.DataFrame:
@@ -259,11 +271,4 @@ def all_features(store: CreditRecordStore) -> pd.DataFrame:
         store_aggregates(store)
         for part in store.parts():
             store_aggregates(store, part)
-    files = [str(path) for path, present in store.aggregate_files() if present]
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    con = duckdb.connect()
-    try:
-        return con.execute(f"SELECT * FROM read_parquet([{listed}], union_by_name = true) "
-                           "ORDER BY SK_ID_CURR").df()
-    finally:
-        con.close()
+    return store.all_aggregates(SIGNATURE)

@@ -18,7 +18,7 @@ days -1..-30 in month -1, the same numbering as ``MONTHS_BALANCE``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from credit_dashboard.storage.credit_records.schema import (
 )
 
 __all__ = [
+    "COLUMNS_READ",
     "BureauCredit",
     "CreditHistory",
     "EarlierApplication",
@@ -47,6 +48,21 @@ __all__ = [
     "TIMELINE_MONTHS",
     "credit_history",
 ]
+
+#: The columns :func:`credit_history` reads, per table (the store decodes only these: most of
+#: ``previous_application``'s 37 columns say nothing an advisor reads on the panel).
+COLUMNS_READ: dict[str, tuple[str, ...]] = {
+    BUREAU.name: ("SK_ID_BUREAU", "CREDIT_ACTIVE", "DAYS_CREDIT", "AMT_CREDIT_SUM",
+                  "AMT_CREDIT_SUM_DEBT", "AMT_CREDIT_SUM_OVERDUE", "CREDIT_TYPE"),
+    BUREAU_BALANCE.name: ("SK_ID_BUREAU", "MONTHS_BALANCE", "STATUS"),
+    PREVIOUS_APPLICATION.name: ("SK_ID_PREV", "NAME_CONTRACT_TYPE", "AMT_APPLICATION",
+                                "AMT_CREDIT", "NAME_CONTRACT_STATUS", "DAYS_DECISION",
+                                "CODE_REJECT_REASON"),
+    POS_CASH_BALANCE.name: ("MONTHS_BALANCE", "SK_DPD"),
+    INSTALLMENTS_PAYMENTS.name: ("DAYS_INSTALMENT", "DAYS_ENTRY_PAYMENT", "AMT_INSTALMENT",
+                                 "AMT_PAYMENT"),
+    CREDIT_CARD_BALANCE.name: ("MONTHS_BALANCE", "AMT_BALANCE", "AMT_CREDIT_LIMIT_ACTUAL"),
+}
 
 #: The repayment timeline covers this many months before the application.
 TIMELINE_MONTHS = 24
@@ -217,6 +233,9 @@ class CreditHistory:
     counts: HistoryCounts = field(default_factory=HistoryCounts)
     #: The tables that held at least one row for this client.
     tables_with_rows: frozenset[str] = frozenset()
+    #: The tables this lender holds at all (a real sample may lack instalments): a count of a
+    #: table not held is unknown, not zero, and the headline leaves it out.
+    tables_held: frozenset[str] = frozenset(TABLES)
 
     @property
     def has_records(self) -> bool:
@@ -227,20 +246,25 @@ class CreditHistory:
         if not self.has_records:
             return _("No credit records for this client.")
         c = self.counts
-        parts = [
-            ngettext("{n} credit at other lenders", "{n} credits at other lenders",
-                     c.bureau_credits).format(n=format_number(c.bureau_credits))
-            + (_(", {n} active").format(n=format_number(c.bureau_active))
-               if c.bureau_credits else ""),
-            ngettext("{n} earlier application", "{n} earlier applications",
-                     c.applications).format(n=format_number(c.applications))
-            + (_(", {n} refused").format(n=format_number(c.applications_refused))
-               if c.applications else ""),
-            ngettext("{n} instalment", "{n} instalments", c.instalments).format(
-                n=format_number(c.instalments))
-            + (_(", {n} late").format(n=format_number(c.instalments_late))
-               if c.instalments else ""),
-        ]
+        parts = []
+        if BUREAU.name in self.tables_held:
+            parts.append(
+                ngettext("{n} credit at other lenders", "{n} credits at other lenders",
+                         c.bureau_credits).format(n=format_number(c.bureau_credits))
+                + (_(", {n} active").format(n=format_number(c.bureau_active))
+                   if c.bureau_credits else ""))
+        if PREVIOUS_APPLICATION.name in self.tables_held:
+            parts.append(
+                ngettext("{n} earlier application", "{n} earlier applications",
+                         c.applications).format(n=format_number(c.applications))
+                + (_(", {n} refused").format(n=format_number(c.applications_refused))
+                   if c.applications else ""))
+        if INSTALLMENTS_PAYMENTS.name in self.tables_held:
+            parts.append(
+                ngettext("{n} instalment", "{n} instalments", c.instalments).format(
+                    n=format_number(c.instalments))
+                + (_(", {n} late").format(n=format_number(c.instalments_late))
+                   if c.instalments else ""))
         return "; ".join(parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -249,6 +273,7 @@ class CreditHistory:
         return {
             "has_records": self.has_records,
             "tables_with_rows": sorted(self.tables_with_rows),
+            "tables_held": sorted(self.tables_held),
             "bureau": {
                 "credits": c.bureau_credits, "active": c.bureau_active,
                 "debt": c.bureau_debt, "overdue": c.bureau_overdue,
@@ -396,12 +421,14 @@ def _sum(values: list[float | None]) -> float:
     return float(sum(v for v in values if v is not None))
 
 
-def credit_history(client_id: int, frames: Mapping[str, pd.DataFrame]) -> CreditHistory:
+def credit_history(client_id: int, frames: Mapping[str, pd.DataFrame],
+                   held: Iterable[str] | None = None) -> CreditHistory:
     """The client's credit records, from their rows of the six tables.
 
     ``frames`` maps table names to that client's rows (``CreditRecordStore.client_records``); a
-    table left out or empty is "none". Rows of other clients are not expected; bureau_balance rows
-    count only for credits of the client's ``bureau`` rows.
+    table left out or empty is "none". ``held``: the tables the lender holds at all
+    (``CreditRecordStore.tables()``; None: all six). Rows of other clients are not expected;
+    bureau_balance rows count only for credits of the client's ``bureau`` rows.
     """
     bureau = _frame(frames, BUREAU.name)
     months = _frame(frames, BUREAU_BALANCE.name)
@@ -455,6 +482,7 @@ def credit_history(client_id: int, frames: Mapping[str, pd.DataFrame]) -> Credit
         timeline=_timeline(instalments, pos, cards),
         counts=counts,
         tables_with_rows=with_rows,
+        tables_held=frozenset(TABLES) if held is None else frozenset(held),
     )
 
 

@@ -192,13 +192,8 @@ def _timed(function: Callable[..., object], *args: object) -> tuple[object, floa
 def _write_record_part(record_store: CreditRecordStore, batch_id: str,
                        records: dict[str, pd.DataFrame], aggregates: pd.DataFrame) -> None:
     """The batch's records as its part of the store, with the per-client features the scoring
-    used, so readers never aggregate them per request."""
-    record_store.write_part(batch_id, records)
-    try:
-        record_store.write_aggregates(aggregates, SIGNATURE, batch_id)
-    except BaseException:
-        record_store.remove_part(batch_id)
-        raise
+    used in the same folder, so readers never aggregate them per request."""
+    record_store.write_part(batch_id, records, aggregates=(aggregates, SIGNATURE))
 
 
 def ingest_batch(

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from credit_dashboard.allocator import release_free_memory
 from credit_dashboard.model.record_features import attach, is_record_feature
 from credit_dashboard.services.background import BackgroundValue
 from credit_dashboard.services.comparison import HistoryComparison, build_comparison
@@ -89,7 +90,7 @@ class PastClients:
         self.comparison: BackgroundValue[HistoryComparison] = BackgroundValue(
             "comparisons with past clients", self._compare, start=start)
         self.neighbour_index: BackgroundValue[NeighbourIndex] = BackgroundValue(
-            "similar-clients index", lambda: NeighbourIndex(self.history.get()))
+            "similar-clients index", self._neighbours)
 
     def _read(self) -> pd.DataFrame:
         started = time.perf_counter()
@@ -103,9 +104,16 @@ class PastClients:
         values = history_feature_values(self._model, history, self._features)
         comparison = build_comparison(values, history[TARGET_COLUMN], self._features)
         self._timings["comparison"] = time.perf_counter() - started
+        # The chunks transformed on the way were freed; glibc keeps their pages until told.
+        release_free_memory()
         logger.info(
             "past clients ready: %d rows read in %.2fs, comparisons for %d features in %.2fs",
             len(history), self._timings["history"], len(self._features),
             self._timings["comparison"],
         )
         return comparison
+
+    def _neighbours(self) -> NeighbourIndex:
+        index = NeighbourIndex(self.history.get())
+        release_free_memory()  # the transforms of the whole history, freed
+        return index

@@ -29,7 +29,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from credit_dashboard.services import validation
-from credit_dashboard.services.credit_history import credit_history
+from credit_dashboard.services.credit_history import COLUMNS_READ, credit_history
 from credit_dashboard.services.explain import top_contributions
 from credit_dashboard.services.reasons import refusal_reasons
 from credit_dashboard.storage.credit_records.schema import TABLES
@@ -181,7 +181,8 @@ def _records_summary(services: Any, client_id: int) -> dict[str, Any] | None:
     store = services.credit_records
     if store is None:
         return None
-    return credit_history(client_id, store.client_records(client_id)).to_dict()
+    return credit_history(client_id, store.client_records(client_id, COLUMNS_READ),
+                          store.tables()).to_dict()
 
 
 def _blueprint(services: Any) -> Blueprint:

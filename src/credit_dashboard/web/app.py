@@ -25,6 +25,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
+from credit_dashboard.allocator import limit_arenas
 from credit_dashboard.config import Settings, get_settings
 from credit_dashboard.i18n import N_
 from credit_dashboard.i18n import gettext as _
@@ -124,6 +125,8 @@ def create_app(
     an artifact or a table is missing or does not match.
     """
     settings = settings or get_settings()
+    # Before load_services starts its background threads: each would get an arena of its own.
+    limit_arenas(settings.malloc_arenas)
     app = dash.Dash(
         __name__,
         title=TITLE,

@@ -2,8 +2,9 @@
 
 Files go to temporary names beside their targets; :meth:`StagedRecords.commit` renames them all
 (``os.replace``, atomic on one file system) once the caller has also written its other tables, so a
-failure leaves the previous data set. Row groups hold :data:`ROW_GROUP_ROWS` rows and the rows are
-sorted by client, so a per-client lookup (DuckDB, min/max statistics) reads one row group.
+failure leaves the previous data set. Row groups hold the store's rows per table
+(:data:`~credit_dashboard.storage.credit_records.store.ROW_GROUP_ROWS`) and the rows are sorted by
+client, so a per-client lookup (min/max statistics of the key) reads one row group.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class _Sink:
         os.close(fd)
         self.tmp = Path(tmp)
         self.schema = arrow_schema(TABLES[target.stem])
+        self.group_rows = ROW_GROUP_ROWS[target.stem]
         # Statistics for the key columns only, as the product's store writes them (a reader
         # keeps each file's footer in memory).
         keys = [c for c in ("SK_ID_CURR", "SK_ID_BUREAU") if c in self.schema.names]
@@ -53,17 +55,18 @@ class _Sink:
     def add(self, table: pa.Table) -> None:
         self.pending.append(table)
         self.pending_rows += table.num_rows
-        if self.pending_rows >= ROW_GROUP_ROWS:
+        if self.pending_rows >= self.group_rows:
             merged = pa.concat_tables(self.pending)
-            full = (merged.num_rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
-            self.writer.write_table(merged.slice(0, full), row_group_size=ROW_GROUP_ROWS)
+            full = (merged.num_rows // self.group_rows) * self.group_rows
+            self.writer.write_table(merged.slice(0, full), row_group_size=self.group_rows)
             rest = merged.slice(full)
             self.pending, self.pending_rows = [rest], rest.num_rows
             self.rows += full
 
     def close(self) -> None:
         if self.pending_rows:
-            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP_ROWS)
+            self.writer.write_table(pa.concat_tables(self.pending),
+                                    row_group_size=self.group_rows)
             self.rows += self.pending_rows
         self.pending, self.pending_rows = [], 0
         self.writer.close()

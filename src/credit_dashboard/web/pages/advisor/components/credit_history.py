@@ -24,6 +24,7 @@ from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services import validation
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.credit_history import (
+    COLUMNS_READ,
     TIMELINE_MONTHS,
     CreditHistory,
     ago_text,
@@ -209,9 +210,9 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         except validation.ClientIdError:
             return None  # the page's message says what is wrong with the id
         try:
-            frames = store.client_records(client_id)
+            frames = store.client_records(client_id, COLUMNS_READ)
         except Exception:  # a broken file must not take the rest of the page down
             logger.exception("reading the credit records of client %s failed", client_id)
             return dbc.Alert(_("The credit records could not be read; the error is logged."),
                              color="warning", className="mb-0")
-        return history_view(credit_history(client_id, frames))
+        return history_view(credit_history(client_id, frames, store.tables()))
