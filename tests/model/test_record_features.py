@@ -291,3 +291,19 @@ def test_frames_filtered_out_of_a_larger_table_aggregate_like_fresh_ones() -> No
     only_b = rf.aggregate_frames({"bureau": bureau[bureau.SK_ID_CURR == B]})
     assert only_b["SK_ID_CURR"].tolist() == [B]
     assert only_b["CR_BUREAU_COUNT"].tolist() == [1.0]
+
+
+def test_another_process_writes_are_seen_at_the_next_lookup(tmp_path: Path) -> None:
+    """Two store objects stand for two workers: the listing one caches is dropped as soon as a
+    folder's modification time moves (a part renamed in, features replaced, a part removed)."""
+    frames = hand_made()
+    writer = CreditRecordStore(tmp_path / "credit_records")
+    reader = CreditRecordStore(tmp_path / "credit_records")
+    writer.write_base({"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == A]})
+    assert len(reader.client_records(B)["bureau"]) == 0 and reader.parts() == []
+    part = {"bureau": frames["bureau"][frames["bureau"].SK_ID_CURR == B]}
+    writer.write_part("batch-1", part, aggregates=(rf.aggregate_frames(part), rf.SIGNATURE))
+    assert len(reader.client_records(B)["bureau"]) == 1
+    assert rf.features_for(reader, [B])["CR_BUREAU_COUNT"].tolist() == [1.0]
+    writer.remove_part("batch-1")
+    assert reader.parts() == [] and len(reader.client_records(B)["bureau"]) == 0

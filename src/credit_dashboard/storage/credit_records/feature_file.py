@@ -34,7 +34,8 @@ import pandas as pd
 
 from credit_dashboard.storage.schema import ID_COLUMN
 
-__all__ = ["FEATURES_PREFIX", "FeatureFile", "feature_folder", "write_features"]
+__all__ = ["FEATURES_PREFIX", "FeatureFile", "feature_folder", "remove_features",
+           "write_features"]
 
 #: Folder name prefix: ``features.<signature>``.
 FEATURES_PREFIX = "features."
@@ -74,10 +75,16 @@ def write_features(parent: Path, frame: pd.DataFrame, signature: str) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    for other in parent.glob(f"{FEATURES_PREFIX}*"):
-        if other != target and other.is_dir():
-            _remove(other)
+    remove_features(parent, keep=target)
     return target
+
+
+def remove_features(parent: Path, keep: Path | None = None) -> None:
+    """Remove ``parent``'s features folders (but ``keep``): each renamed hidden first, so a
+    reader never opens a half-deleted one."""
+    for folder in parent.glob(f"{FEATURES_PREFIX}*"):
+        if folder != keep and folder.is_dir():
+            _remove(folder)
 
 
 def _remove(folder: Path) -> None:
