@@ -1,21 +1,26 @@
 """The credit-record store: Kaggle's six tables as Parquet files on disk, read by client on demand.
 
 Why files and not memory: at full size the six tables hold about 57 million rows; every web
-worker holding them would cost gigabytes. Here a worker keeps nothing but a DuckDB connection;
-one client's rows come from the row groups whose ``SK_ID_CURR`` range holds it (the files are
-sorted by client, so a lookup reads one row group per table).
+worker holding them would cost gigabytes. Here a worker keeps the base files' footers and an
+index of each row group's key range; one client's rows come from the row groups whose range holds
+it (the files are sorted by client, so a lookup reads one or two row groups per table, only the
+columns asked for). Full scans (aggregation, key checks at ingest) go through a DuckDB connection
+of the process that runs them, never a web worker's.
 
 Layout under ``<data dir>/credit_records/``::
 
     <table>.parquet                      the past clients' and applicants' records (base)
+    features.<signature>/                their per-client features (``feature_file``)
     batches/<batch id>/<table>.parquet   the records of one stored batch (a *part*)
+    batches/<batch id>/features.<sig>/   and its clients' features
 
-Every file is immutable: it is written under a temporary name and renamed into place, so a reader
-sees the old file or the new one, never half of one. Several processes (gunicorn workers, a
-running ingest, other instances on a shared disk) may therefore read the same store: each opens
-its own in-memory DuckDB connection over the files (never the same DuckDB database file opened
-read-write and read-only at once), and a connection is never carried across a fork: it is opened
-again in a process whose pid differs from its opener's.
+Every file and folder is immutable: it is written under a temporary (hidden) name and renamed
+into place, so a reader sees the old one or the new one, never half of one, and never lists a
+hidden one. Several processes (gunicorn workers, a running ingest, other instances on a shared
+disk) may therefore read the same store: each opens its own files and, for scans, its own
+in-memory DuckDB connection (never the same DuckDB database file opened read-write and read-only
+at once); neither is carried across a fork: both are opened again in a process whose pid differs
+from its opener's.
 """
 
 from __future__ import annotations
@@ -138,8 +143,9 @@ def write_table_file(path: Path, spec: TableSpec, frame: pd.DataFrame) -> None:
 class CreditRecordStore:
     """The store under ``root`` (``<data dir>/credit_records``); cheap to create, thread-safe.
 
-    Reads go through one DuckDB connection per process (a cursor per thread), with one view per
-    table over the base file and every part; a missing table is an empty view with the schema's
+    A client's rows: :meth:`client_records`; their features: :meth:`read_aggregates`. Scans go
+    through one DuckDB connection per process (a cursor per thread), with one view per table
+    over the base file and every part; a missing table is an empty view with the schema's
     columns, so a client "has none" instead of a query failing.
     """
 
