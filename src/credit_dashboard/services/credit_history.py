@@ -246,25 +246,21 @@ class CreditHistory:
         if not self.has_records:
             return _("No credit records for this client.")
         c = self.counts
-        parts = []
-        if BUREAU.name in self.tables_held:
-            parts.append(
-                ngettext("{n} credit at other lenders", "{n} credits at other lenders",
-                         c.bureau_credits).format(n=format_number(c.bureau_credits))
-                + (_(", {n} active").format(n=format_number(c.bureau_active))
-                   if c.bureau_credits else ""))
-        if PREVIOUS_APPLICATION.name in self.tables_held:
-            parts.append(
-                ngettext("{n} earlier application", "{n} earlier applications",
-                         c.applications).format(n=format_number(c.applications))
-                + (_(", {n} refused").format(n=format_number(c.applications_refused))
-                   if c.applications else ""))
-        if INSTALLMENTS_PAYMENTS.name in self.tables_held:
-            parts.append(
-                ngettext("{n} instalment", "{n} instalments", c.instalments).format(
-                    n=format_number(c.instalments))
-                + (_(", {n} late").format(n=format_number(c.instalments_late))
-                   if c.instalments else ""))
+        # (table, "{n} things", count, ", {n} of a kind", how many of that kind)
+        sections = (
+            (BUREAU.name, ngettext("{n} credit at other lenders", "{n} credits at other lenders",
+                                   c.bureau_credits), c.bureau_credits,
+             _(", {n} active"), c.bureau_active),
+            (PREVIOUS_APPLICATION.name, ngettext("{n} earlier application",
+                                                 "{n} earlier applications", c.applications),
+             c.applications, _(", {n} refused"), c.applications_refused),
+            (INSTALLMENTS_PAYMENTS.name, ngettext("{n} instalment", "{n} instalments",
+                                                  c.instalments), c.instalments,
+             _(", {n} late"), c.instalments_late),
+        )
+        parts = [text.format(n=format_number(count))
+                 + (detail.format(n=format_number(kind)) if count else "")
+                 for table, text, count, detail, kind in sections if table in self.tables_held]
         return "; ".join(parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
