@@ -131,6 +131,8 @@ class FeatureFile:
     fork on principle)."""
 
     def __init__(self, folder: Path) -> None:
+        self._pid: int | None = None  # first: close() runs even when opening fails below
+        self._fds: tuple[int, int] = (-1, -1)
         self.folder = folder
         self.columns = tuple(json.loads((folder / _COLUMNS).read_text()))
         self._ids = _Array.of(folder / _IDS)
@@ -139,8 +141,6 @@ class FeatureFile:
         if self._values.shape != (self.n, len(self.columns)):
             raise ValueError(f"{folder}: {self._values.shape} values for {self.n} clients and "
                              f"{len(self.columns)} features")
-        self._pid: int | None = None
-        self._fds: tuple[int, int] = (-1, -1)
         self.bounds: tuple[int, int] | None = None
         if self.n:
             first, last = self._id_at(0), self._id_at(self.n - 1)
