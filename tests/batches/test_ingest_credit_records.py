@@ -211,3 +211,23 @@ def test_manifest_entries_carry_their_records(
     with pytest.raises(IngestError, match="SK_ID_BUREAU 9000001 at row 1 .*belongs to SK_ID_CURR"):
         ingest_batch(third, batch_settings, as_of="2025-03-31",
                      credit_records=write_dir(tmp_path / "stolen", stolen))
+
+
+def test_a_loan_already_stored_under_another_client_refuses_the_batch(
+        batch_settings: Settings, cut_batch, tmp_path: Path, session_applicants: pd.DataFrame,
+        tree_bytes) -> None:
+    """The store is asked only for the batch's own loans; a clash with a stored one is found."""
+    batch = cut_batch(200, 40, "b4.parquet")
+    others = [int(i) for i in session_applicants[ID_COLUMN].iloc[:2]]  # not of this batch
+    store = CreditRecordStore(batch_settings.data_dir / RECORDS_DIR)
+    store.write_base(batch_records(others, loan_base=8_000_000))
+    BatchStore(batch_settings.data_dir)
+    before = _files(batch_settings, tree_bytes)
+    folder = write_dir(tmp_path / "clash", batch_records(_ids(batch), loan_base=8_000_000))
+    clash = r"SK_ID_BUREAU 8000001 .* but to \d+ in the stored credit records"
+    with pytest.raises(IngestError, match=clash):
+        ingest_batch(batch, batch_settings, as_of="2025-02-28", credit_records=folder)
+    _nothing_written(batch_settings, before, tree_bytes)
+    fresh = write_dir(tmp_path / "fresh", batch_records(_ids(batch), loan_base=6_000_000))
+    result = ingest_batch(batch, batch_settings, as_of="2025-02-28", credit_records=fresh)
+    assert store.parts() == [result.record.batch_id]

@@ -307,3 +307,13 @@ def test_another_process_writes_are_seen_at_the_next_lookup(tmp_path: Path) -> N
     assert rf.features_for(reader, [B])["CR_BUREAU_COUNT"].tolist() == [1.0]
     writer.remove_part("batch-1")
     assert reader.parts() == [] and len(reader.client_records(B)["bureau"]) == 0
+
+
+def test_stored_loan_owners_of_given_loans_only(tmp_path: Path) -> None:
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    every = store.loan_owners()
+    asked = store.loan_owners({"SK_ID_PREV": np.array([12, 999]), "SK_ID_BUREAU": np.array([4])})
+    assert sorted(map(tuple, asked[["kind", "loan", "SK_ID_CURR"]].values.tolist())) == [
+        ("SK_ID_BUREAU", 4, B), ("SK_ID_PREV", 12, A)]
+    assert len(every) > len(asked) and store.loan_owners({})["loan"].tolist() == []

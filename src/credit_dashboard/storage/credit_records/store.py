@@ -464,15 +464,31 @@ class CreditRecordStore:
         return self.connection().execute("SELECT SK_ID_BUREAU FROM bureau").df()[
             "SK_ID_BUREAU"].to_numpy(dtype=np.int64)
 
-    def loan_owners(self) -> pd.DataFrame:
-        """SK_ID_PREV / SK_ID_BUREAU -> SK_ID_CURR of every stored loan (key checks)."""
+    def loan_owners(self, loans: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """SK_ID_PREV / SK_ID_BUREAU -> SK_ID_CURR of the stored loans (key checks): every one,
+        or only those in ``loans`` (loan column -> ids). A batch's check asks for its own
+        loans: the whole list is four million rows at full size, 5.4 s to build per batch."""
         con = self.connection()
-        parts = []
+        parts, wanted = [], None
+        if loans is not None:
+            wanted = pd.DataFrame({
+                "kind": np.concatenate([np.full(len(ids), kind, dtype=object)
+                                        for kind, ids in loans.items()] or [np.array([], object)]),
+                "loan": np.concatenate([np.asarray(ids, dtype=np.int64) for ids in loans.values()]
+                                       or [np.array([], np.int64)])})
+            con.register("_wanted_loans", wanted)
         for name, spec in TABLES.items():
             if spec.has_client and spec.loan_column:
+                where = ("" if wanted is None else
+                         f" WHERE {spec.loan_column} IN (SELECT loan FROM _wanted_loans "
+                         f"WHERE kind = '{spec.loan_column}')")
                 parts.append(f'SELECT DISTINCT \'{spec.loan_column}\' AS kind, '
-                             f'{spec.loan_column} AS loan, SK_ID_CURR FROM "{name}"')
-        return con.execute(" UNION ".join(parts)).df()
+                             f'{spec.loan_column} AS loan, SK_ID_CURR FROM "{name}"{where}')
+        try:
+            return con.execute(" UNION ".join(parts)).df()
+        finally:
+            if wanted is not None:
+                con.unregister("_wanted_loans")
 
 
 #: A folder changed less than this long ago is listed again at each call: a file system whose

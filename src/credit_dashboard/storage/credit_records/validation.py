@@ -37,7 +37,7 @@ import gzip
 import io
 import logging
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,10 @@ import pyarrow.parquet as pq
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.storage.credit_records.schema import TABLES, TableSpec
 from credit_dashboard.storage.loading import DataValidationError, RowLocator
+
+#: Stored loans to check new rows against: their owners, or a function of the new rows' loans
+#: (loan column -> ids) returning them, or None.
+StoredLoans = pd.DataFrame | Callable[[Mapping[str, np.ndarray]], pd.DataFrame] | None
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +269,7 @@ def read_records_dir(
     directory: str | Path,
     known_clients: np.ndarray | set[int] | None,
     existing_bureau_ids: np.ndarray | set[int] | None = None,
-    existing_loans: pd.DataFrame | None = None,
+    existing_loans: StoredLoans = None,
 ) -> dict[str, pd.DataFrame]:
     """Find, read and validate the credit-record files of ``directory`` (see the module's rules).
 
@@ -275,6 +279,8 @@ def read_records_dir(
     to when bureau itself is not in the folder (a partial import).
     ``existing_loans``: loans already stored and kept (``CreditRecordStore.loan_owners()``'s
     columns ``kind``, ``loan``, ``SK_ID_CURR``): a new row may not give one to another client.
+    It may be a function of the new rows' loans (loan column -> ids) returning those: the store
+    then looks up only the loans the files hold.
     Returns the validated frames by table name, exactly the schema's columns, order and dtypes.
     """
     files = find_record_files(directory)
@@ -292,7 +298,7 @@ def validate_tables(
     known_clients: np.ndarray | set[int] | None,
     source: str | Mapping[str, str],
     existing_bureau_ids: np.ndarray | set[int] | None = None,
-    existing_loans: pd.DataFrame | None = None,
+    existing_loans: StoredLoans = None,
 ) -> dict[str, pd.DataFrame]:
     """Validate credit-record frames by table name; raise one DataValidationError line.
 
@@ -321,7 +327,7 @@ def _validate(
     csv_tables: set[str],
     known_clients: np.ndarray | set[int] | None,
     existing_bureau_ids: np.ndarray | set[int] | None,
-    existing_loans: pd.DataFrame | None = None,
+    existing_loans: StoredLoans = None,
 ) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     known = None if known_clients is None else _as_ids(known_clients)
@@ -332,6 +338,8 @@ def _validate(
         if spec.has_client and known is not None:
             _check_clients(frame, known, label, where)
         out[name] = frame
+    if callable(existing_loans):
+        existing_loans = existing_loans(_loans_by_kind(out))
     _check_loan_owners(out, labels, csv_tables, existing_loans)
     if "bureau_balance" in out:
         _check_bureau_parents(out, labels, csv_tables, existing_bureau_ids)
@@ -505,6 +513,17 @@ def _loan_owners(frame: pd.DataFrame, loan: str) -> pd.DataFrame:
                           .to_numpy(), "row": np.arange(len(frame))})
     return pairs.groupby("loan", sort=False).agg(low=("client", "min"), high=("client", "max"),
                                                   row=("row", "min"))
+
+
+def _loans_by_kind(frames: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """The distinct loan ids of the frames, by loan column (tables with a client only)."""
+    found: dict[str, list[np.ndarray]] = {}
+    for name, frame in frames.items():
+        spec = TABLES[name]
+        if spec.has_client and spec.loan_column is not None and len(frame):
+            found.setdefault(spec.loan_column, []).append(
+                frame[spec.loan_column].to_numpy(dtype=np.int64))
+    return {kind: np.unique(np.concatenate(ids)) for kind, ids in found.items()}
 
 
 def _check_loan_owners(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str],
