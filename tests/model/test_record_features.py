@@ -317,3 +317,30 @@ def test_stored_loan_owners_of_given_loans_only(tmp_path: Path) -> None:
     assert sorted(map(tuple, asked[["kind", "loan", "SK_ID_CURR"]].values.tolist())) == [
         ("SK_ID_BUREAU", 4, B), ("SK_ID_PREV", 12, A)]
     assert len(every) > len(asked) and store.loan_owners({})["loan"].tolist() == []
+
+
+def test_a_lookup_whose_helper_thread_was_stopped_still_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread stopped from outside (dash's test server stops its threads with SystemExit)
+    must not leave a lookup waiting or short of tables: the caller reads what it left."""
+    from credit_dashboard.storage.credit_records import store as store_module
+
+    store = CreditRecordStore(tmp_path / "credit_records")
+    store.write_base(hand_made())
+    expected = store.client_records(A)
+
+    class StoppedBeforeItRan:
+        def __init__(self, target: object, **kwargs: object) -> None:
+            pass
+
+        def start(self) -> None:
+            pass
+
+        def join(self) -> None:
+            pass
+
+    monkeypatch.setattr(store_module.threading, "Thread", StoppedBeforeItRan)
+    answered = store.client_records(A)
+    assert set(answered) == set(TABLES) and len(answered["previous_application"]) == 3
+    for name in TABLES:
+        pd.testing.assert_frame_equal(answered[name], expected[name])
