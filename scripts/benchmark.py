@@ -29,7 +29,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -117,14 +119,33 @@ def stop_app(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _peak_rss_mb(pid: int) -> float:
+def status_mb(pid: int, field: str) -> float:
+    """A memory line of ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``, ...) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) -> dict:
+@dataclass
+class RunningApp:
+    """``python -m credit_dashboard`` started by :func:`start_app`; stop it with
+    :meth:`close`."""
+
+    process: subprocess.Popen
+    base: str
+    log: IO[str]
+    started: float
+    first_page_s: float
+
+    def close(self) -> None:
+        stop_app(self.process)
+        self.log.close()
+
+
+def start_app(data_dir: Path, artifacts_dir: Path) -> RunningApp:
+    """Start the app on a free port and wait for its first page (logins off: the security
+    suite measures them; here the pages themselves are timed)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -132,19 +153,17 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
         "CREDIT_ARTIFACTS_DIR": str(artifacts_dir),
         "CREDIT_HOST": "127.0.0.1",
         "PORT": str(port),
-        # Logins are measured by the security suite; here the pages themselves are timed.
         "CREDIT_AUTH_DISABLED": "1",
     }
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     # The app logs every request: into a file, since an unread pipe fills up and stalls the app.
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by RunningApp.close
     process = subprocess.Popen(
         [sys.executable, "-m", "credit_dashboard"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     try:
-        first_page = None
         while time.perf_counter() - started < STARTUP_TIMEOUT_S:
             if process.poll() is not None:
                 log.seek(0)
@@ -155,11 +174,19 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
                 time.sleep(0.05)
                 continue
             if status == 200:
-                first_page = time.perf_counter() - started
-                break
+                return RunningApp(process, base, log, started, time.perf_counter() - started)
             time.sleep(0.05)
-        if first_page is None:
-            raise RuntimeError(f"no page after {STARTUP_TIMEOUT_S} s")
+        raise RuntimeError(f"no page after {STARTUP_TIMEOUT_S} s")
+    except BaseException:
+        stop_app(process)
+        log.close()
+        raise
+
+
+def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) -> dict:
+    app = start_app(data_dir, artifacts_dir)
+    base, started = app.base, app.started
+    try:
         store = ["advisor-client-id.data"]
         # The panels that follow the client (page message, profile, score, explanation, compare's
         # picked features): the browser sends them together; here one after the other.
@@ -181,16 +208,15 @@ def measure_startup(data_dir: Path, artifacts_dir: Path, client_ids: list[str]) 
                 _call_over_http(base, callback, [client_id])
             http_ms.append((time.perf_counter() - tick) * 1000)
         return {
-            "first_page_s": first_page,
+            "first_page_s": app.first_page_s,
             "first_client_s": first_client,
             "comparisons_ready_s": comparisons_ready,
             "http_p50_ms": statistics.median(http_ms),
             "http_p95_ms": float(np.percentile(http_ms, 95)),
-            "peak_rss_mb": _peak_rss_mb(process.pid),
+            "peak_rss_mb": status_mb(app.process.pid, "VmHWM"),
         }
     finally:
-        stop_app(process)
-        log.close()
+        app.close()
 
 
 def measure_per_client(data_dir: Path, artifacts_dir: Path, n_clients: int, seed: int) -> dict:

@@ -42,14 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmark import (  # noqa: E402
-    STARTUP_TIMEOUT_S,
     _call_over_http,
     _callbacks_on,
-    _free_port,
-    _get,
     measure_per_client,
     measure_startup,
-    stop_app,
+    start_app,
+    status_mb,
 )
 
 from credit_dashboard.model import record_features  # noqa: E402
@@ -125,53 +123,27 @@ def lookups(store: CreditRecordStore, n: int, seed: int) -> None:
              f"p95 {np.percentile(values, 95):6.1f} ms   over {len(values)} clients")
 
 
-def _memory_mb(pid: int) -> dict[str, float]:
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key = line.split(":")[0]
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(line.split()[1]) / 1024
-    return found
-
-
 def served_figures(data: Path, artifacts: Path, clients: int, seed: int) -> dict[str, float]:
     """The app as run.sh serves it; every panel following the client, over HTTP, per client."""
-    port = _free_port()
-    env = {**os.environ, "CREDIT_DATA_DIR": str(data), "CREDIT_ARTIFACTS_DIR": str(artifacts),
-           "CREDIT_HOST": "127.0.0.1", "PORT": str(port), "CREDIT_AUTH_DISABLED": "1"}
-    base = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
-    process = subprocess.Popen([sys.executable, "-m", "credit_dashboard"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=log, text=True)
+    app = start_app(data, artifacts)
     try:
-        started = time.perf_counter()
-        while True:
-            if process.poll() is not None or time.perf_counter() - started > STARTUP_TIMEOUT_S:
-                log.seek(0)
-                raise RuntimeError(f"the app did not start:\n{log.read()[-4000:]}")
-            try:
-                if _get(f"{base}/", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         ids = pq.read_table(data / "application_test.parquet", columns=["SK_ID_CURR"]).column(0)
         chosen = np.random.default_rng(seed).choice(ids.to_numpy(), size=clients + 1,
                                                     replace=False)
-        panels = _callbacks_on(base, ["advisor-client-id.data"])
+        panels = _callbacks_on(app.base, ["advisor-client-id.data"])
         for callback in panels:  # the first client waits for the past clients to load
-            _call_over_http(base, callback, [str(chosen[0])])
+            _call_over_http(app.base, callback, [str(chosen[0])])
         per_client = []
         for client_id in chosen[1:]:
             tick = time.perf_counter()
             for callback in panels:
-                _call_over_http(base, callback, [str(client_id)])
+                _call_over_http(app.base, callback, [str(client_id)])
             per_client.append((time.perf_counter() - tick) * 1000)
-        memory = _memory_mb(process.pid)
         return {"panels": len(panels), "p95_ms": float(np.percentile(per_client, 95)),
-                "rss_mb": memory["VmRSS"], "peak_mb": memory["VmHWM"]}
+                "rss_mb": status_mb(app.process.pid, "VmRSS"),
+                "peak_mb": status_mb(app.process.pid, "VmHWM")}
     finally:
-        stop_app(process)
-        log.close()
+        app.close()
 
 
 def app_figures(label: str, data: Path, artifacts: Path, clients: int, seed: int) -> float:
