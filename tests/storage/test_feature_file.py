@@ -25,7 +25,7 @@ def _features(ids: list[int]) -> pd.DataFrame:
 def test_few_and_many_clients_read_the_same_rows(tmp_path: Path) -> None:
     ids = list(range(1000, 1400, 3))[::-1]  # written unsorted: stored sorted
     folder = write_features(tmp_path, _features(ids), "sig1")
-    file = FeatureFile.open(folder)
+    file = FeatureFile(folder)
     assert file.columns == ("CR_A", "CR_B") and file.bounds == (1000, 1399)
     wanted = np.array([999, 1000, 1003, 1004, 1399, 5000])  # absent ones are left out
     few = file.rows(wanted)
@@ -44,7 +44,7 @@ def test_a_newer_signature_replaces_the_older_and_a_rewrite_is_whole(tmp_path: P
     write_features(tmp_path, _features([1, 2, 3]), "new")
     assert [p.name for p in tmp_path.iterdir()] == ["features.new"]
     write_features(tmp_path, _features([4]), "new")
-    assert FeatureFile.open(feature_folder(tmp_path, "new")).frame()["SK_ID_CURR"].tolist() == [4]
+    assert FeatureFile(feature_folder(tmp_path, "new")).frame()["SK_ID_CURR"].tolist() == [4]
     assert [p.name for p in tmp_path.iterdir()] == ["features.new"]  # nothing hidden left
 
 
@@ -60,11 +60,11 @@ def test_a_truncated_file_is_named(tmp_path: Path) -> None:
     folder = write_features(tmp_path, _features([1, 2, 3]), "sig")
     np.save(folder / "values.npy", np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"values.*for 3 clients and 2 features"):
-        FeatureFile.open(folder)
+        FeatureFile(folder)
 
 
 def test_a_forked_child_reads_with_its_own_descriptors(tmp_path: Path) -> None:
-    file = FeatureFile.open(write_features(tmp_path, _features([5, 6, 7]), "sig"))
+    file = FeatureFile(write_features(tmp_path, _features([5, 6, 7]), "sig"))
     assert file.rows(np.array([6]))["CR_A"].tolist() == [0.6]
     pid = os.fork()
     if pid == 0:

@@ -146,10 +146,6 @@ class FeatureFile:
             first, last = self._id_at(0), self._id_at(self.n - 1)
             self.bounds = (first, last)
 
-    @classmethod
-    def open(cls, folder: Path) -> FeatureFile:
-        return cls(folder)
-
     def _descriptors(self) -> tuple[int, int]:
         if self._pid != os.getpid():
             self._fds = (os.open(self._ids.path, os.O_RDONLY),

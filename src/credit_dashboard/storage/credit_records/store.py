@@ -310,8 +310,8 @@ class CreditRecordStore:
             ID_COLUMN, ignore_index=True)
 
     def _feature_files(self, signature: str) -> list[FeatureFile]:
-        """The memory-mapped features of every base and part that has them, opened once per
-        folder (a folder is replaced, never changed, so its mtime names its content)."""
+        """The features of every base and part that has them, opened once per folder (a folder
+        is replaced, never changed, so its mtime names its content)."""
         listing = self._listing()
         files = []
         for parent in listing.feature_parents:
@@ -322,7 +322,7 @@ class CreditRecordStore:
             key = (str(folder), stamp)
             file = self._feature_cache.get(key)
             if file is None:
-                file = FeatureFile.open(folder)
+                file = FeatureFile(folder)
                 with self._lock:
                     self._feature_cache = {k: v for k, v in self._feature_cache.items()
                                            if k[0] != str(folder)}
@@ -338,8 +338,8 @@ class CreditRecordStore:
             if self._con is None or self._pid != os.getpid():
                 # Opened after a fork: the parent's connection is never used by a child.
                 self._con = duckdb.connect(config={"threads": self.threads})
-                # Each lookup would otherwise parse every footer again (tens of milliseconds
-                # for a file of thousands of row groups); files are immutable and replaced by a
+                # Each scan would otherwise parse every footer again (tens of milliseconds for
+                # a file of thousands of row groups); files are immutable and replaced by a
                 # rename, which the cache sees as a new file.
                 self._con.execute("LOAD parquet; SET parquet_metadata_cache = true")
                 self._pid = os.getpid()
@@ -383,9 +383,7 @@ class CreditRecordStore:
             wanted = _read_columns(spec, None if columns is None else columns.get(name))
             indexes = [self._index(path, listing) for path in listing.files[name]]
             if credits is None:
-                parts = [index.rows(key, key, columns=wanted) for index in indexes
-                         if index.bounds is not None
-                         and index.bounds[0] <= key <= index.bounds[1]]
+                parts = [index.rows(key, key, columns=wanted) for index in indexes]
             else:
                 parts = [] if not len(credits) else [
                     index.rows(int(credits.min()), int(credits.max()), credits, columns=wanted)
@@ -533,20 +531,18 @@ class _Listing:
         parts = (tuple(sorted(p.name for p in parts_dir.iterdir()
                               if p.is_dir() and not p.name.startswith(".")))
                  if parts_dir.is_dir() else ())
-        folders = [(root, _mtime(root)), (parts_dir, _mtime(parts_dir))]
+        part_folders = tuple(parts_dir / p for p in parts)
+        folders = [(f, _mtime(f)) for f in (root, parts_dir, *part_folders)]
         stamps: dict[Path, tuple[int, int]] = {}
         features: dict[Path, dict[str, int]] = {}
-        for folder in (root, *(parts_dir / p for p in parts)):
-            if folder != root:
-                folders.append((folder, _mtime(folder)))
-            found, signatures = _scan(folder)
+        for folder in (root, *part_folders):
+            found, features[folder] = _scan(folder)
             stamps.update(found)
-            features[folder] = signatures
-        files = {name: tuple(path for folder in (root, *(parts_dir / p for p in parts))
+        files = {name: tuple(path for folder in (root, *part_folders)
                              if (path := folder / spec.file) in stamps)
                  for name, spec in TABLES.items()}
-        with_tables = [root] if any(root / s.file in stamps for s in TABLES.values()) else []
-        parents = (*with_tables, *(parts_dir / p for p in parts))
+        with_tables = (root,) if any(root / s.file in stamps for s in TABLES.values()) else ()
+        parents = (*with_tables, *part_folders)
         settled = all(listed_at - mtime > _SETTLE_NS for _, mtime in folders)
         return cls(tuple(folders), parts, files, stamps, parents, features, settled, listed_at)
 
@@ -634,9 +630,10 @@ class _RowGroupIndex:
         # pre_buffer coalesces reads for remote storage; on a local disk it costs a copy and a
         # thread hand-off per row group (read_row_group 1.6 ms instead of 2.7 for bureau).
         # Text columns are read as their dictionary (a few distinct codes per row group) and
-        # decoded for the client's few rows only: a third of a wide table's decoding time.
-        self._text = [column.name for column in pq.read_schema(path)
-                      if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)]
+        # decoded for the client's few rows only: a third of a wide table's decoding time. The
+        # store writes every file with its table's schema, so the file's name says which.
+        spec = TABLES[path.name.removesuffix(".parquet")]
+        self._text = [c for c, dtype in spec.columns.items() if dtype == "object"]
         handle = self._open()
         metadata = handle.metadata
         names = metadata.schema.names
