@@ -137,3 +137,8 @@ def format_amount(value: float, digits: int = 0) -> str:
 def format_date(value: date | datetime, form: str = "medium") -> str:
     """``1 déc. 2026`` (fr) / ``Dec 1, 2026`` (en)."""
     return dates.format_date(value, format=form, locale=_locale())
+
+
+def format_datetime(value: datetime, form: str = "medium") -> str:
+    """``7 déc. 2026, 15:57:42`` (fr) / ``Dec 7, 2026, 3:57:42 PM`` (en), in ``value``'s zone."""
+    return dates.format_datetime(value, format=form, locale=_locale())

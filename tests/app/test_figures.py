@@ -200,10 +200,11 @@ def test_cv_table_orders_by_cost_and_flags_the_chosen_model() -> None:
          "normalised_cost": 0.5, "recall": 0.6, "f1": 0.25, "accuracy": 0.72, "fit_seconds": 3.0},
     ]
     rows = model_card.cv_table_rows(cv, {"model": "lightgbm", "imbalance": "class_weight"})
-    assert [r["Model"] for r in rows] == ["lightgbm", "logistic"]
-    assert rows[0]["Chosen"] == "yes" and rows[1]["Chosen"] == ""
-    assert rows[0]["ROC AUC"] == "0.750 ± 0.020"
-    assert rows[0]["Fit time (s)"] == "3.0"
+    assert [r["model"] for r in rows] == ["LightGBM", "logistic"]
+    assert rows[0]["chosen"] is True and rows[1]["chosen"] is False
+    assert rows[0]["imbalance"] == "class weights" and rows[1]["imbalance"] == "none"
+    assert rows[0]["roc_auc"] == "0.750 ± 0.020"
+    assert rows[0]["fit_seconds"] == "3.0"
 
 
 def test_long_titles_are_broken_into_lines_that_fit() -> None:

@@ -19,7 +19,7 @@ from credit_dashboard.figures.palette import (
     title,
     vertical_line,
 )
-from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import N_, format_number, format_percent
 from credit_dashboard.i18n import gettext as _
 
 
@@ -137,38 +137,69 @@ def confusion_matrix(matrix: Mapping[str, int]) -> Figure:
 
 
 CV_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("model", "Model"),
-    ("imbalance", "Imbalance handling"),
-    ("roc_auc", "ROC AUC"),
-    ("normalised_cost", "Business cost (normalised)"),
-    ("recall", "Recall"),
-    ("f1", "F1"),
-    ("accuracy", "Accuracy"),
-    ("fit_seconds", "Fit time (s)"),
+    ("model", N_("Model")),
+    ("imbalance", N_("Imbalance handling")),
+    ("roc_auc", N_("ROC AUC")),
+    ("normalised_cost", N_("Business cost (normalised)")),
+    ("recall", N_("Recall")),
+    ("f1", N_("F1")),
+    ("accuracy", N_("Accuracy")),
+    ("fit_seconds", N_("Fit time (s)")),
 )
+#: The card's model and imbalance codes, as a reader names them (translated when shown).
+MODEL_NAMES: dict[str, str] = {
+    "lightgbm": "LightGBM", "baseline": N_("plain LightGBM baseline"), "dummy": N_("constant"),
+    "logistic_regression": N_("logistic regression"), "random_forest": N_("random forest"),
+}
+IMBALANCE_NAMES: dict[str, str] = {
+    "none": N_("none"), "class_weight": N_("class weights"), "smote": N_("SMOTE oversampling"),
+    "undersample": N_("undersampling"),
+}
+
+
+def model_name(code: object) -> str:
+    """A card's model code in the reader's language (unknown codes as written)."""
+    text = MODEL_NAMES.get(str(code))
+    return _(text) if text else str(code)
+
+
+def imbalance_name(code: object) -> str:
+    """A card's imbalance option in the reader's language (unknown codes as written)."""
+    text = IMBALANCE_NAMES.get(str(code))
+    return _(text) if text else str(code)
+
+
+def cv_headers() -> list[str]:
+    """The cross-validation table's column titles, in the reader's language."""
+    return [_(title) for _key, title in CV_COLUMNS]
 
 
 def cv_table_rows(
     cv: Sequence[Mapping[str, object]], chosen: Mapping[str, object] | None = None
-) -> list[dict[str, str]]:
-    """Cross-validation results as text cells, best business cost first; the chosen one flagged."""
+) -> list[dict[str, object]]:
+    """Cross-validation results as text cells keyed like :data:`CV_COLUMNS`, best business cost
+    first, numbers in the reader's format; ``"chosen"`` flags the shipped candidate."""
     def cell(row: Mapping[str, object], key: str) -> str:
         value = row.get(key)
         if value is None:
             return "-"
+        if key == "model":
+            return model_name(value)
+        if key == "imbalance":
+            return imbalance_name(value)
         if key == "roc_auc" and row.get("roc_auc_std") is not None:
-            return f"{float(value):.3f} ± {float(row['roc_auc_std']):.3f}"  # type: ignore[arg-type]
+            return (f"{format_number(float(value), 3)} ± "  # type: ignore[arg-type]
+                    f"{format_number(float(row['roc_auc_std']), 3)}")  # type: ignore[arg-type]
         if isinstance(value, float):
-            return f"{value:.1f}" if key == "fit_seconds" else f"{value:.3f}"
+            return format_number(value, 1 if key == "fit_seconds" else 3)
         return str(value)
 
     ordered = sorted(cv, key=lambda r: float(r.get("normalised_cost", np.inf)))  # type: ignore[arg-type]
-    rows = []
+    rows: list[dict[str, object]] = []
     for row in ordered:
-        cells = {title: cell(row, key) for key, title in CV_COLUMNS}
-        is_chosen = chosen is not None and all(
+        cells: dict[str, object] = {key: cell(row, key) for key, _title in CV_COLUMNS}
+        cells["chosen"] = chosen is not None and all(
             row.get(k) == chosen.get(k) for k in ("model", "imbalance")
         )
-        cells["Chosen"] = "yes" if is_chosen else ""
         rows.append(cells)
     return rows

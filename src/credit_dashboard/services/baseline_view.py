@@ -4,7 +4,7 @@ Issue 11: every run fits the plain baseline on the same cross-validation folds a
 held-out rows as the tuned model, and ships the tuned model only if it beats the baseline on
 held-out AUC *and* business cost. This module reads those figures back from the card, says which
 rows each comes from, and words the ship decision in the reader's language from the same numbers
-the training compared (the card's own sentence is kept too, as it was written).
+the training compared (the card's own English sentence stays in the card, for maintainers).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ class BaselineView:
     models: tuple[ModelFigures, ...]
     shipped: str
     why: str
-    #: The training run's own sentence (English, as stored in the card).
-    card_reason: str | None
     #: One sentence per source of rows.
     sources: tuple[str, ...]
     same_holdout_rows: bool
@@ -137,6 +135,6 @@ def baseline_view(card: dict[str, Any]) -> BaselineView | None:
     return BaselineView(
         models=(tuned, baseline), shipped=shipped, why=why_shipped(shipped, tuned, baseline,
                                                      card.get("ship_decision")),
-        card_reason=(card.get("chosen") or {}).get("reason"), sources=tuple(sources),
+        sources=tuple(sources),
         same_holdout_rows=same,
     )

@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from credit_dashboard.i18n import format_number, format_percent
+from credit_dashboard.i18n import N_, format_number, format_percent
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.labels import feature_label
@@ -22,6 +22,29 @@ def _score_text(score: object) -> str:
         return "-"
     value = float(score)  # type: ignore[arg-type]
     return "< 0.0001" if 0 <= value < 1e-4 else f"{value:.3g}"
+
+
+#: Evidently's names of its drift tests (as the report stores them) -> the reader's words.
+_TESTS: dict[str, str] = {
+    "chi-square": N_("chi-square test"),
+    "K-S": N_("Kolmogorov-Smirnov test"),
+    "Z-test": N_("Z-test of proportions"),
+    "Anderson-Darling": N_("Anderson-Darling test"),
+    "Jensen-Shannon distance": N_("Jensen-Shannon distance"),
+    "Wasserstein distance (normed)": N_("Wasserstein distance (normalised)"),
+    "PSI": N_("population stability index"),
+}
+
+
+def drift_test_name(method: object) -> str:
+    """"chi-square p_value" -> "chi-square test (p-value)", in the reader's language; a test
+    this table does not know is shown as Evidently names it."""
+    text = str(method or "-")
+    name, p_value = (text[: -len(" p_value")], True) if text.endswith(" p_value") else (text, False)
+    known = _TESTS.get(name)
+    if known is None:
+        return text
+    return _("{test} (p-value)").format(test=_(known)) if p_value else _(known)
 
 
 def drift_summary_block(summary: dict[str, Any]) -> html.Div:
@@ -40,7 +63,7 @@ def drift_summary_block(summary: dict[str, Any]) -> html.Div:
                     html.Td(feature_label(name)),
                     html.Td(html.Code(name)),
                     html.Td(_score_text(score)),
-                    html.Td(str(detail.get("method", "-"))),
+                    html.Td(drift_test_name(detail.get("method"))),
                 ]
             )
         )

@@ -34,11 +34,6 @@ def body(view: BaselineView | None) -> list:
                                  "same held-out clients."), color="warning"))
     parts.append(html.H3(_("Where the figures come from"), className="h6 mt-3"))
     parts.append(html.Ul([html.Li(text) for text in view.sources], className="small"))
-    if view.card_reason:
-        parts.append(html.Details([
-            html.Summary(_("The training run's own words (in English, as recorded in the card)")),
-            html.P(view.card_reason, lang="en", className="small mb-0 mt-1"),
-        ], className="small"))
     return parts
 
 

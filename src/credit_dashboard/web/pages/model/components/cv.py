@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from credit_dashboard.figures.model_card import cv_table_rows
+from credit_dashboard.figures.model_card import CV_COLUMNS, cv_headers, cv_table_rows
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.web.pages.tables import scrolling_table
@@ -19,14 +19,16 @@ def cv_table(card: dict[str, Any]) -> html.Div | html.P:
     rows = cv_table_rows(card.get("cv", []), card.get("chosen"))
     if not rows:
         return html.P(_("The model card has no cross-validation results."))
-    headers = list(rows[0])
+    keys = [key for key, _title in CV_COLUMNS]
+    chosen = _(" (shipped)")
     table = dbc.Table(
         [
-            html.Thead(html.Tr([html.Th(h) for h in headers])),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in cv_headers()])),
             html.Tbody(
                 [
-                    html.Tr([html.Td(r[h]) for h in headers],
-                            className="table-active fw-bold" if r["Chosen"] else None)
+                    html.Tr([html.Td([r["model"], chosen] if r["chosen"] and key == "model"
+                                     else r[key]) for key in keys],
+                            className="table-active fw-bold" if r["chosen"] else None)
                     for r in rows
                 ]
             ),

@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
+from credit_dashboard.figures.model_card import imbalance_name, model_name
+from credit_dashboard.i18n import format_datetime, format_number, format_percent
 from credit_dashboard.i18n import gettext as _
+from credit_dashboard.services.baseline_view import baseline_view
 from credit_dashboard.services.container import AppServices
 
 
-def fmt(value: Any, pattern: str = "{:.3f}") -> str:
-    return "-" if value is None else pattern.format(value)
+def fmt(value: Any, digits: int = 3) -> str:
+    """A card's number in the reader's format ("0,769" in French), "-" when absent."""
+    return "-" if value is None else format_number(float(value), digits)
+
+
+def _calibration(calibration: dict[str, Any]) -> str:
+    """The card records its method as English words; the page says it from the method's kind."""
+    method = str(calibration.get("method", ""))
+    if method.startswith("platt"):
+        kind = _("Platt scaling (sigmoid) on the out-of-fold log-odds")
+    elif method.startswith("none"):
+        kind = _("none: the baseline's raw probabilities")
+    else:
+        kind = method or "-"
+    return _("{method}, Brier score {brier} (held out)").format(
+        method=kind, brier=fmt(calibration.get("brier_holdout"), 4))
+
+
+def _trained(card: dict[str, Any]) -> str:
+    created = card.get("created_at")
+    try:
+        when = format_datetime(datetime.fromisoformat(str(created)), "medium") + " UTC"
+    except ValueError:
+        when = str(created or "-")
+    return _("{when} in {seconds} s").format(when=when, seconds=fmt(card.get("training_seconds"),
+                                                                   0))
 
 
 def facts_list(card: dict[str, Any]) -> html.Dl:
@@ -22,30 +50,34 @@ def facts_list(card: dict[str, Any]) -> html.Dl:
     calibration = card.get("calibration", {})
     facts = [
         (_("Model"), _("{model} (imbalance: {imbalance})").format(
-            model=chosen.get("model", "-"), imbalance=chosen.get("imbalance", "-"))),
+            model=model_name(chosen.get("model", "-")),
+            imbalance=imbalance_name(chosen.get("imbalance", "-")))),
         (_("Decision threshold"), fmt(card.get("decision_threshold"))
          + _(" (refuse at or above this default probability)")),
         (_("Business cost"), _("missed defaulter = {fn}, refused good payer = {fp}").format(
             fn=card.get("cost_fn", "-"), fp=card.get("cost_fp", "-"))),
         (_("Held-out ROC AUC"), fmt(holdout.get("roc_auc"))),
         (_("Held-out business cost (normalised)"), fmt(holdout.get("normalised_cost"))),
-        (_("Held-out recall / precision"), f"{fmt(holdout.get('recall'))} / "
-                                        f"{fmt(holdout.get('precision'))}"),
-        (_("Calibration"), f"{calibration.get('method', '-')}, Brier score "
-                        f"{fmt(calibration.get('brier_holdout'), '{:.4f}')} (held out)"),
+        (_("Held-out recall / precision"), "{} / {}".format(fmt(holdout.get("recall")),
+                                                            fmt(holdout.get("precision")))),
+        (_("Calibration"), _calibration(calibration)),
         (_("Best possible AUC on this data"), fmt(card.get("bayes_auc"))
          if card.get("bayes_auc") is not None else _("not known (real data)")),
-        (_("Trained"), f"{card.get('created_at', '-')} in "
-                    f"{fmt(card.get('training_seconds'), '{:.0f}')} s"),
-        (_("Training data"), f"{fingerprint.get('train_rows', 0):,} clients, default rate "
-                          f"{fmt(fingerprint.get('target_rate'), '{:.1%}')}, sha256 "
-                          f"{str(fingerprint.get('train_sha256', '-'))[:12]}"),
-        (_("Applicants data"), f"{fingerprint.get('applicants_rows', 0):,} clients, sha256 "
-                            f"{str(fingerprint.get('applicants_sha256', '-'))[:12]}"),
+        (_("Trained"), _trained(card)),
+        (_("Training data"), _("{rows} clients, default rate {rate}, sha256 {sha}").format(
+            rows=format_number(fingerprint.get("train_rows", 0)),
+            rate=format_percent(float(fingerprint.get("target_rate") or 0.0), 1),
+            sha=str(fingerprint.get("train_sha256", "-"))[:12])),
+        (_("Applicants data"), _("{rows} clients, sha256 {sha}").format(
+            rows=format_number(fingerprint.get("applicants_rows", 0)),
+            sha=str(fingerprint.get("applicants_sha256", "-"))[:12])),
         (_("Model version"), str(card.get("model_version", "-"))),
     ]
-    if chosen.get("reason"):
-        facts.insert(1, (_("Why this model"), str(chosen["reason"])))
+    view = baseline_view(card)
+    if view is not None:
+        # The ship rule in the reader's words, from the card's figures (its own sentence is
+        # English and stays in the card).
+        facts.insert(1, (_("Why this model"), view.why))
     items: list[html.Dt | html.Dd] = []
     for label, value in facts:
         items += [html.Dt(label, className="col-sm-4"), html.Dd(value, className="col-sm-8")]
