@@ -213,6 +213,29 @@ class ScoringService:
             return row
         return attach(row, features_for(self.credit_records, [key]))
 
+    def model_input(self, client_id: object) -> dict[str, object]:
+        """The client's row exactly as the served model is given it, as JSON-safe values.
+
+        Why: a recorded decision keeps the input it was scored on, so a reviewer sees what the
+        model saw and ``score_record(model_input(id))`` replays the score. The row is
+        :meth:`applicant_row` (every Kaggle column, ``CR_*`` features when the model uses them),
+        without ``TARGET``; a missing value is None, a number a Python int or float, a level text.
+        """
+        row = self.applicant_row(client_id)
+        values: dict[str, object] = {}
+        for column, value in zip(row.columns, row.to_numpy(dtype=object)[0], strict=True):
+            if column == TARGET_COLUMN:
+                continue
+            if is_missing(value):
+                values[column] = None
+            elif isinstance(value, bool | np.bool_ | int | np.integer):
+                values[column] = int(value)
+            elif isinstance(value, float | np.floating):
+                values[column] = float(value)
+            else:
+                values[column] = str(value)
+        return values
+
     def _raw_row(self, key: int) -> pd.DataFrame:
         try:
             position = self._positions.get_loc(key)

@@ -30,7 +30,7 @@ from credit_dashboard.config import Settings, get_settings
 from credit_dashboard.i18n import N_
 from credit_dashboard.i18n import gettext as _
 from credit_dashboard.services.container import AppServices, StartupError, load_services
-from credit_dashboard.web import api, api_batches, auth, language
+from credit_dashboard.web import api, api_batches, api_decisions, auth, language
 from credit_dashboard.web.cache import init_cache
 from credit_dashboard.web.language import language_switch
 from credit_dashboard.web.pages.admin import page as admin_page
@@ -168,6 +168,7 @@ def create_app(
     if with_api:
         api.register(app, services)
         api_batches.register(app, services)  # stored batches: poller, /api/batches, reports
+        api_decisions.register(app, services)  # decisions and reviews: /api/decisions...
         parts.append("api")
     for path, module in PAGE_MODULES.items():
         module.register_callbacks(app, services)
