@@ -200,3 +200,31 @@ def test_engineered_features_lend_importance_to_their_raw_inputs() -> None:
     # Nothing engineered ever points at a column the advisor may not edit.
     for feature in ENGINEERED_FEATURES:
         assert set(_inputs_of(feature)) <= set(EDITABLE_INPUTS)
+
+
+def test_rules_hold_on_a_grid_agrees_with_apply_edits_row_by_row(client: pd.DataFrame) -> None:
+    """The counterfactual checks its grid in bulk with ``rules_hold``: the same verdict as
+    ``apply_edits`` on each row, for valid and broken amounts alike."""
+    import numpy as np
+
+    from credit_dashboard.services.whatif.rules import rules_hold
+
+    edits = [
+        {"AMT_CREDIT": 240_000.0, "AMT_ANNUITY": 12_000.0},  # fine
+        {"AMT_CREDIT": 150_000.0},  # goods 270 000 > 1.5 x 150 000
+        {"AMT_ANNUITY": 400_000.0},  # annuity above the credit
+        {"AMT_CREDIT": 200_000.0, "AMT_GOODS_PRICE": 190_000.0},  # fine
+        {"AMT_CREDIT": -5.0},  # not positive
+        {"AMT_CREDIT": 2e9},  # above the largest amount
+        {"AMT_GOODS_PRICE": float("nan")},  # missing goods price: passes
+    ]
+    frame = pd.concat([client] * len(edits), ignore_index=True)
+    for i, edit in enumerate(edits):
+        for column, value in edit.items():
+            frame.loc[i, column] = value
+    got = rules_hold(frame, ("AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE"))
+    want = np.array([apply_edits(client, {k: (None if v != v else v) for k, v in e.items()}).ok
+                     for e in edits])
+    assert got.tolist() == want.tolist() == [True, False, False, True, False, False, True]
+    with pytest.raises(ValueError, match="amounts only"):
+        rules_hold(frame, ("CNT_CHILDREN",))

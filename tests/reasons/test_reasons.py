@@ -64,7 +64,8 @@ def test_reasons_are_the_largest_raising_facts_in_order(scored_clients) -> None:
         answer = refusal_reasons(result)
         eligible = [g for g in grouped(result).groups if g.contribution > 0 and g.key not in
                     {w.key for w in answer.withheld}]
-        eligible.sort(key=lambda g: -g.contribution)
+        # Largest effect in points first: the order of the numbers shown beside the reasons.
+        eligible.sort(key=lambda g: (-g.probability_change, -g.contribution, g.key))
         assert [r.group for r in answer.reasons] == [g.key for g in eligible[:MAX_REASONS]]
         by_key = {g.key: g for g in grouped(result).groups}
         for reason in answer.reasons:
@@ -123,8 +124,9 @@ def test_values_standing_for_a_protected_fact_are_withheld(english) -> None:
     ])
     assert "Maternity leave" in PROTECTED_VALUES["NAME_INCOME_TYPE"]
     answer = refusal_reasons(result)
-    assert [g.key for g in answer.withheld] == ["employment", "NAME_INCOME_TYPE",
-                                                "ORGANIZATION_TYPE"]
+    # In the order of their points (walked from 8 % upwards, later steps move more).
+    assert [g.key for g in answer.withheld] == ["ORGANIZATION_TYPE", "NAME_INCOME_TYPE",
+                                                "employment"]
     assert [r.text for r in answer.reasons] == [
         "No score about you was available from external credit reference agencies.",
         "Several enquiries about you were made to credit bureaus recently.",

@@ -98,8 +98,10 @@ def reason_specs(
     membership[np.arange(len(features)), group_of_feature] = 1.0
     sums = matrix @ membership
     changes = walk_changes(base_value, sums, np.asarray(probability, dtype=float))
-    # Raising groups, largest first (the order of the reasons), ties by key.
-    raising = np.argsort(-sums, axis=1, kind="stable")
+    # Raising groups, largest effect in points first (the order of the reasons: the points shown
+    # beside them, as ``reasons.refusal_reasons`` orders them), ties by log-odds then key.
+    raising = np.lexsort((np.broadcast_to(np.arange(len(keys)), sums.shape), -sums, -changes),
+                         axis=-1)
     # Per group: its members' columns by name (the tie-break of the members' order), and those
     # whose values the words read.
     name_rank = {f: r for r, f in enumerate(sorted(features))}

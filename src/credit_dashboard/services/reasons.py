@@ -2,11 +2,13 @@
 
 A refused applicant is owed the specific reasons actually scored (US Reg B's rule of thumb: at most
 four; the EU AI Act's transparency for credit scoring). A reason is a **fact group**
-(``services.groups``) that raised this client's risk: the groups with the largest positive log-odds,
-in that order, at most :data:`MAX_REASONS`. Each carries its effect in points from the
-waterfall's walk (``services.grouped``); the order is by log-odds, the model's own measure and the
-waterfall's order, so a reason walked at a steeper part of the curve may show more points than the
-one above it. One fact gives one reason however many features the
+(``services.groups``) that raised this client's risk: at most :data:`MAX_REASONS`, those with the
+largest effect in points, largest first. The points are the ones shown beside each reason, the
+same as the waterfall's and the facts table's (the walk of ``services.grouped``), so the list reads
+"most important first" in the very numbers it shows. Ordering by log-odds instead (the walk's
+order) let the points rise down the list: a fact walked later sits on a steeper part of the curve,
+and client 100005 read "+1.7, +1.7, +1.8, +1.9 points" under "most important first". Equal points
+fall back to log-odds. One fact gives one reason however many features the
 model built from it, so "external score 3, the mean, lowest and highest external score" is one
 reason: "Your scores from external credit reference agencies are low."
 
@@ -403,8 +405,9 @@ def refusal_reasons(result: Scored, limit: int = MAX_REASONS) -> RefusalReasons:
     """The principal reasons a refused client's score is above the threshold (none when granted).
 
     ``result`` is a scored client (``scoring.ClientResult``): its decision, contributions, base
-    value and probability. Reasons are the non-protected fact groups with the largest positive
-    log-odds, at most ``limit``, each with its effect in points of the probability shown.
+    value and probability. Reasons are the non-protected fact groups that raised the risk with the
+    largest effect in points of the probability shown (the number displayed beside each), at most
+    ``limit``, largest first.
     """
     if limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
@@ -412,7 +415,7 @@ def refusal_reasons(result: Scored, limit: int = MAX_REASONS) -> RefusalReasons:
         return RefusalReasons((), ())
     raising = sorted(
         (g for g in grouped(result).groups if g.contribution > 0),
-        key=lambda g: (-g.contribution, g.key),
+        key=lambda g: (-g.probability_change, -g.contribution, g.key),
     )
     reasons: list[Reason] = []
     withheld: list[GroupedContribution] = []

@@ -4,12 +4,14 @@
 - ``GET /api/clients/<id>``: an applicant's score, decision, threshold, largest contributions,
   ``reasons`` (the principal reasons for a refusal, ``services.reasons``; empty when granted) and
   ``credit_records`` (the compact summary of ``services.credit_history``; null when this lender's
-  data has no credit records).
+  data has no credit records) and ``counterfactual`` (``services.counterfactual``: for a refusal,
+  the smallest change of the loan the model grants, ``{"changes": {"AMT_CREDIT": 720000.0, ...},
+  "default_probability": 0.087}``, or ``{"changes": null, "why": "..."}``; null when granted).
 - ``POST /api/score``: the same answer for a raw record (Kaggle column names -> values), with an
   optional ``"credit_records": {"bureau": [rows...], ...}`` beside the fields: the client's rows of
   the six credit-record tables, checked like an import (``validate_tables``), turned into the
   model's ``CR_*`` features and scored with the record. ``SK_ID_CURR`` is then required, and a row
-  may leave it out (it is the record's).
+  may leave it out (it is the record's). The ``counterfactual`` keeps those records as sent.
 
 Answers come from ``ClientResult.to_dict``, the object the advisor page draws, so the API and the
 page cannot disagree. Every failure is a JSON body ``{"error": ..., "request_id": ...}`` with a 4xx
@@ -29,6 +31,11 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from credit_dashboard.services import validation
+from credit_dashboard.services.counterfactual import (
+    Counterfactual,
+    client_counterfactual,
+    record_counterfactual,
+)
 from credit_dashboard.services.credit_history import COLUMNS_READ, credit_history
 from credit_dashboard.services.explain import top_contributions
 from credit_dashboard.services.reasons import refusal_reasons
@@ -41,7 +48,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 #: Contributions returned unless ``?top=`` says otherwise (the advisor page's waterfall shows 10).
 DEFAULT_TOP = 10
-_API_METHODS = {"/api/health": "GET", "/api/score": "POST"}
+_API_METHODS = {"/api/health": "GET", "/api/score": "POST", "/api/decisions": "GET, POST"}
 #: The body's key for the client's credit-record rows (``POST /api/score``).
 RECORDS_KEY = "credit_records"
 
@@ -76,15 +83,18 @@ class _BadRequest(Exception):
     """A query or body the caller must fix; becomes a 400 answer."""
 
 
-def _answer(result: Any, top: int | None, **extra: Any) -> Response:
+def _answer(result: Any, top: int | None, counterfactual: Counterfactual | None,
+            **extra: Any) -> Response:
     """The ClientResult as the page has it, plus the sum of the contributions not listed, the
-    reasons for a refusal and ``extra`` fields."""
+    reasons for a refusal, what would change it and ``extra`` fields."""
     payload = result.to_dict(top_n=top)
     if top is not None:
         split = top_contributions(result.contributions, top)
         payload["other_contributions"] = {"sum": split.others, "count": split.n_others}
     # Reasons for a refusal (at most four, never a protected fact); an empty list when granted.
     payload["reasons"] = [reason.to_dict() for reason in refusal_reasons(result).reasons]
+    # The smallest change of the loan the model grants, checked by re-scoring (null when granted).
+    payload["counterfactual"] = None if counterfactual is None else counterfactual.to_dict()
     payload.update(extra)
     return _json(payload)
 
@@ -213,7 +223,8 @@ def _blueprint(services: Any) -> Blueprint:
             result = scoring.score_client(client_id)
         except UnknownClientError:
             return _error(404, f"no applicant has the id {client_id}", field="client_id")
-        return _answer(result, top, credit_records=_records_summary(services, client_id))
+        return _answer(result, top, client_counterfactual(scoring, client_id, result=result),
+                       credit_records=_records_summary(services, client_id))
 
     @bp.post("/score")
     def score() -> Response:
@@ -240,7 +251,9 @@ def _blueprint(services: Any) -> Blueprint:
         aggregates = None
         if records is not None:
             aggregates = _record_aggregates(records, int(record[ID_COLUMN]))
-        return _answer(scoring.score_record(record, aggregates=aggregates), top)
+        result = scoring.score_record(record, aggregates=aggregates)
+        found = record_counterfactual(scoring, record, aggregates, result=result)
+        return _answer(result, top, found)
 
     # Without this, Dash's catch-all page route would answer unknown /api/ paths (and GET
     # /api/score) with the app's HTML page and a 200.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_dashboard.i18n import use_language
+from credit_dashboard.services.counterfactual import client_counterfactual
 from credit_dashboard.services.reasons import refusal_reasons
 
 log = logging.getLogger(__name__)
@@ -57,15 +58,6 @@ def shown_record(services: Any, client_id: int) -> ShownRecord:
 
 
 def _counterfactual(scoring: Any, client_id: int) -> dict[str, Any] | None:
-    """The smallest change that would grant, as the API gives it, or None when not available.
-
-    The search lives in ``services.counterfactual`` (issue 19, section 2); a record without it
-    says null rather than failing the recording.
-    """
-    try:
-        from credit_dashboard.services.counterfactual import client_counterfactual
-    except ImportError:  # TODO(lead): remove once services/counterfactual.py is merged
-        log.warning("services.counterfactual is not installed: decision recorded without it")
-        return None
+    """The smallest change that would grant, as the API gives it (``services.counterfactual``)."""
     found = client_counterfactual(scoring, client_id)
     return None if found is None else found.to_dict()

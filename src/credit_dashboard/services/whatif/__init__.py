@@ -27,6 +27,7 @@ from credit_dashboard.services.whatif.inputs import (
     EDITABLE_INPUTS,
     SEARCHABLE_INPUTS,
     choose_inputs,
+    read_by_model,
 )
 from credit_dashboard.services.whatif.rescoring import compare, contribution_changes, score_row
 from credit_dashboard.services.whatif.rules import EditCheck, apply_edits, parse_number
@@ -44,6 +45,7 @@ __all__ = [
     "display_value",
     "display_values",
     "parse_number",
+    "read_by_model",
     "score_row",
     "threshold_crossing",
 ]

@@ -102,7 +102,7 @@ def threshold_crossing(
     for end in (lo, hi):
         if end == start:
             continue
-        found = _nearest_flip(probabilities, flipped, start, end, points, rounds)
+        found = nearest_flip(probabilities, flipped, start, end, points, rounds)
         if found is not None and (best is None or abs(found[0] - start) < abs(best[0] - start)):
             best = found
     common = dict(
@@ -118,7 +118,7 @@ def threshold_crossing(
     value, probability = best
     # A value an advisor would type (whole hundreds, tenths of a year), rounded away from the
     # current value; kept only if the decision still flips there (trees are not monotone).
-    nice = _rounded_away(value, start, 0.1 if column == "DAYS_EMPLOYED" else 100.0)
+    nice = rounded_away(value, start, 0.1 if column == "DAYS_EMPLOYED" else 100.0)
     nice_probability = probabilities(np.array([nice]))
     if flipped(nice_probability)[0]:
         value, probability = nice, float(nice_probability[0])
@@ -132,7 +132,7 @@ def threshold_crossing(
     )
 
 
-def _rounded_away(value: float, start: float, step: float) -> float:
+def rounded_away(value: float, start: float, step: float) -> float:
     """``value`` rounded to a multiple of ``step``, on the side away from ``start``."""
     units = value / step
     rounded = math.ceil(units - 1e-9) if value >= start else math.floor(units + 1e-9)
@@ -162,7 +162,7 @@ def _search_range(
     return lo, hi
 
 
-def _nearest_flip(
+def nearest_flip(
     probabilities: Callable[[np.ndarray], np.ndarray],
     flipped: Callable[[np.ndarray], np.ndarray],
     start: float,

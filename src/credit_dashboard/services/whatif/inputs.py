@@ -108,6 +108,16 @@ def choose_inputs(
     return ranked[:n]
 
 
+def read_by_model(columns: Sequence[str], model_inputs: Sequence[str]) -> tuple[str, ...]:
+    """``columns`` (in their order) that the served model reads: an input the model ignores
+    (left out by the feature policy, ``model.feature_policy``) would change nothing when edited,
+    and offering it would suggest it matters. ``model_inputs`` is ``CreditRiskModel.input_columns``
+    (the fitted ``FeatureEngineer.input_columns_``, which keeps a column an engineered feature is
+    computed from)."""
+    read = set(model_inputs)
+    return tuple(c for c in columns if c in read)
+
+
 def _inputs_of(feature: str) -> tuple[str, ...]:
     if feature in EDITABLE_INPUTS:
         return (feature,)

@@ -69,6 +69,14 @@ ROUTES: dict[str, Access] = {
     "/api/batches": ANALYSTS,
     "/api/batches/<batch_id>/scores.csv": ANALYSTS,
     "/api/<path:_rest>": ANY_ROLE,  # the API's own JSON 404/405 for unknown paths
+    # decisions and reviews (web/api_decisions.py): every role reads, those who decide record and
+    # ask for a review, analysts and admins record its outcome (never on their own decision)
+    "/api/decisions": ANY_ROLE,
+    "POST /api/decisions": DECIDERS,
+    "/api/decisions/<decision_id>/review": DECIDERS,
+    "/api/reviews/<review_id>/outcome": ANALYSTS,
+    "/api/decisions/<path:_rest>": ANY_ROLE,  # JSON 404/405 for wrong paths and methods
+    "/api/reviews/<path:_rest>": ANY_ROLE,
 }
 
 #: Dash page paths -> who may open them (the navigation shows only these).
@@ -97,6 +105,7 @@ CALLBACKS: dict[str, Access] = {
     "at-decision-": ANY_ROLE,  # the history and the form's messages
     "at-decision-submit": DECIDERS,  # recording a decision
     "reasons-": ANY_ROLE,  # the reasons for a refusal, and the link to the notice
+    "counterfactual-": ANY_ROLE,  # what would change a refusal (components/counterfactual)
     # the advisor page's components (pages/advisor/components/<panel>.py, ids prefixed by panel)
     "search-": ANY_ROLE,
     "profile-": ANY_ROLE,
@@ -108,11 +117,15 @@ CALLBACKS: dict[str, Access] = {
     "decision-": ANY_ROLE,  # the client's decision history, the form's messages
     "decision-submit": DECIDERS,  # recording a decision
     "decision-record": DECIDERS,
+    "decision-review-submit": DECIDERS,  # recording the applicant's request for a review
+    # the reviewers' panel on the analyst page (pages/analyst/components/reviews.py)
+    "reviews-": ANALYSTS,
     # analyst and model pages
     "drift-": ANALYSTS,
     "model-": ANALYSTS,
     "model-activate-": ADMINS,  # activating a model version (pages/model/components/activation)
     "model-records-": ANALYSTS,  # credit records with / without (pages/model/components/records)
+    "model-policy-": ANALYSTS,  # the feature policy and its cost (pages/model/components)
     "batch-": ANALYSTS,
     "portfolio-": ANALYSTS,
     # the accounts page (pages/admin): every change of an account or a key

@@ -22,6 +22,7 @@ from credit_dashboard.web.pages.advisor import notice
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE
 from credit_dashboard.web.pages.advisor.components import (
     compare,
+    counterfactual,
     credit_history,
     decision,
     explanation,
@@ -45,6 +46,7 @@ CLIENT_PANELS: tuple[ModuleType | tuple[tuple[ModuleType, int], ...], ...] = (
     ((profile, 5), (score, 7)),
     explanation,
     reasons,
+    counterfactual,
     credit_history,
     compare,
     whatif,

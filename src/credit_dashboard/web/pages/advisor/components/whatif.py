@@ -24,6 +24,7 @@ from credit_dashboard.services.whatif import (
     EditCheck,
     apply_edits,
     display_values,
+    read_by_model,
     threshold_crossing,
 )
 from credit_dashboard.web.pages.advisor.common import CLIENT_STORE, applicant_row
@@ -145,8 +146,14 @@ def _flip_search(columns: tuple[str, ...]) -> html.Div:
     )
 
 
+def offered_inputs(services: AppServices) -> tuple[str, ...]:
+    """The inputs the panel offers: the chosen ones (``services.whatif_inputs``) that the served
+    model reads; the model can change while the app runs, so it is asked each time."""
+    return read_by_model(services.whatif_inputs, services.scoring.model.input_columns)
+
+
 def layout(services: AppServices) -> dbc.Card:
-    columns = services.whatif_inputs
+    columns = offered_inputs(services)
     return dbc.Card(
         [
             dbc.CardHeader(_("What if… change the application and see the new score")),
@@ -176,7 +183,6 @@ def layout(services: AppServices) -> dbc.Card:
 
 def register_callbacks(app: Dash, services: AppServices) -> None:
     scoring = services.scoring
-    columns = services.whatif_inputs
     input_ids = State({"type": INPUT, "column": ALL}, "id")
 
     @app.callback(
@@ -254,7 +260,7 @@ def register_callbacks(app: Dash, services: AppServices) -> None:
         check = apply_edits(row, {i["column"]: v for i, v in zip(ids, values, strict=True)})
         base = check.row if check.ok else row
         found = threshold_crossing(
-            scoring.model, base, column, scale_annuity="AMT_ANNUITY" in columns
+            scoring.model, base, column, scale_annuity="AMT_ANNUITY" in offered_inputs(services)
         )
         shown = {"display": "inline-block"} if found.found else hidden
         return crossing_view(found), found.edits() or None, shown
