@@ -38,8 +38,8 @@ _NEUTRAL = frozenset({
     "auc", "roc", "lightgbm", "brier", "sha", "csv", "json", "api", "psi", "gini", "platt",
     "isotonic", "sigmoid", "evidently", "optuna", "shap", "kaggle", "home", "credit", "gbm",
     "pdf", "url", "id", "ids", "http", "https", "www", "xna", "prêt", "dépenser",
-    # the language switch names each language in its own words
-    "english", "français",
+    # the language switch names each language in its own words; French law is cited by its name
+    "english", "français", "code", "pénal", "consommation",
 })
 
 
