@@ -3,7 +3,7 @@
     python scripts/train.py                 # full run on data/ -> artifacts/ (budget 900 s)
     python scripts/train.py --quick         # the default model of run.sh: no search (budget 180 s)
     python scripts/train.py --time-budget 600       # the whole run within 10 minutes
-    python scripts/train.py --exclude-protected   # the same without CODE_GENDER
+    python scripts/train.py --feature-policy my_policy.toml   # another reviewed feature policy
     python scripts/train.py --train application_train.csv --applicants application_test.csv
     python scripts/train.py --credit-records kaggle/      # Kaggle's bureau.csv, ... in kaggle/
     python scripts/train.py --no-credit-records           # the application table alone
@@ -14,6 +14,11 @@ card's time_budget section records it and the time each stage took.
 Credit records: the tables in <folder of --train>/credit_records/ when it holds some, or the
 Kaggle files of --credit-records DIR; their CR_* features are attached to the history and the
 applicants, and the chosen recipe is also fitted without them on the same folds and held-out rows.
+The feature policy (default: the packaged src/credit_dashboard/model/feature_policy.toml) says
+which features the model may use: its excluded and fairness-only features are never model inputs,
+a run whose model would use one stops with one line and writes nothing, and the card records the
+policy's sha256, what it costs (the shipped recipe once more without it, same held-out rows) and
+how well the model's inputs predict gender and the age band (proxy check).
 Every run also fits the plain baseline LightGBM (application columns only) on the same folds and
 held-out rows. A richer model ships only when it beats the simpler one beyond the noise of a
 paired bootstrap of the held-out rows (records vs application only, tuned vs baseline); the
@@ -37,6 +42,7 @@ from pathlib import Path
 import credit_dashboard.model  # noqa: F401
 from credit_dashboard.config import get_settings
 from credit_dashboard.model.artifact import ArtifactError
+from credit_dashboard.model.feature_policy import DEFAULT_POLICY_PATH, FeaturePolicyError
 from credit_dashboard.model.training import TrainConfig, TrainingInputError, train
 from credit_dashboard.storage.loading import DataValidationError
 
@@ -78,9 +84,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cap on the search's seconds (default: its share of the budget)")
     parser.add_argument("--quick", action="store_true",
                         help="no search: the rule-based settings fitted on all rows (run.sh)")
-    parser.add_argument("--exclude-protected", action="store_true",
-                        help="train without CODE_GENDER (the card records it; fairness figures "
-                             "are still computed by gender)")
+    parser.add_argument("--feature-policy", type=Path, default=DEFAULT_POLICY_PATH,
+                        metavar="TOML",
+                        help="the feature policy to enforce (every raw column and engineered "
+                             "feature with its status and why)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (splits, models)")
     parser.add_argument("--drift-rows", type=int, default=5000,
                         help="rows sampled from each table for the Evidently drift report")
@@ -125,13 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         n_jobs=args.jobs,
         mlflow=args.mlflow,
         activate=not args.no_activate,
-        exclude_protected=args.exclude_protected,
+        feature_policy=args.feature_policy,
         credit_records=args.credit_records,
         use_credit_records=not args.no_credit_records,
     )
     try:
         result = train(config)
-    except (DataValidationError, TrainingInputError, ArtifactError) as exc:
+    except (DataValidationError, TrainingInputError, ArtifactError, FeaturePolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. an input file that does not exist or cannot be read
@@ -153,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         f"normalised cost {baseline['normalised_cost']:.4f}\n"
         f"  {card['chosen']['reason']}\n"
         + _records_line(card.get("credit_records") or {})
+        + _policy_line(card.get("feature_policy") or {})
         + _threshold_line(card.get("threshold_rule") or {}) +
         f"  drift: {card['drift_share']:.1%} of columns; {result.seconds:.0f} s in total "
         f"(budget {card['time_budget']['seconds']:.0f} s: "
@@ -176,6 +184,23 @@ def _records_line(section: dict) -> str:
             f"[{diff['low']:+.4f}, {diff['high']:+.4f}], cost {rich['normalised_cost']:.4f} vs "
             f"{app['normalised_cost']:.4f} [{cost['low']:+.4f}, {cost['high']:+.4f}]; "
             f"{section['winner']} kept\n")
+
+
+def _policy_line(section: dict) -> str:
+    """One line on the feature policy: what it forbids, what it costs, the proxy check."""
+    if not section:
+        return ""
+    cost, proxy = section.get("cost") or {}, section.get("proxy_check") or {}
+
+    def auc(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    return (f"  feature policy {section['sha256'][:12]} ({len(section['excluded'])} excluded, "
+            f"{len(section['fairness_only'])} fairness-only): held-out AUC "
+            f"{cost['auc_with_policy']:.4f} with vs {cost['auc_without_policy']:.4f} without, "
+            f"cost {cost['cost_with_policy']:.4f} vs {cost['cost_without_policy']:.4f}; proxy "
+            f"AUC gender {auc(proxy.get('gender_auc'))}, age band "
+            f"{auc(proxy.get('age_band_auc'))}\n")
 
 
 def _threshold_line(rule: dict) -> str:

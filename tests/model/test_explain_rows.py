@@ -33,7 +33,7 @@ def awkward_rows(small_data_dir: Path) -> pd.DataFrame:
     rows.index = [10, 11, 12, 13, 14]  # not 0..n-1: the index must be carried through
     for column in ("EXT_SOURCE_1", "EXT_SOURCE_3", "AMT_ANNUITY", "AMT_GOODS_PRICE"):
         rows.loc[10, column] = np.nan
-    rows.loc[10, "OCCUPATION_TYPE"] = None
+    rows.loc[10, "NAME_HOUSING_TYPE"] = None  # a text input the feature policy keeps
     rows.loc[11, "DAYS_EMPLOYED"] = DAYS_EMPLOYED_ANOMALY
     rows.loc[12, "NAME_INCOME_TYPE"] = "a level never seen in training"
     assert rows.loc[10].isna().sum() >= 5  # the row really has missing values
@@ -88,14 +88,23 @@ def test_a_batch_larger_than_the_category_lookup_size(
 
 def test_the_awkward_values_are_what_the_client_has(trained_model, awkward_rows) -> None:
     values = trained_model.explain_rows(awkward_rows).feature_values
-    for column in ("EXT_SOURCE_1", "EXT_SOURCE_3", "AMT_ANNUITY", "OCCUPATION_TYPE"):
+    for column in ("EXT_SOURCE_1", "EXT_SOURCE_3", "AMT_ANNUITY", "NAME_HOUSING_TYPE"):
         assert pd.isna(values.loc[10, column]), column
-    assert values.loc[10, "EXT_SOURCE_MEAN"] == pytest.approx(awkward_rows.loc[10, "EXT_SOURCE_2"])
-    # The placeholder is not a number of days: missing, plus the flag.
+    # The placeholder is not a number of days: missing (plus the flag, below).
     assert pd.isna(values.loc[11, "DAYS_EMPLOYED"])
-    assert values.loc[11, "DAYS_EMPLOYED_ANOMALY"] == 1.0
-    flagged = (awkward_rows["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY).astype("float64")
-    pd.testing.assert_series_equal(values["DAYS_EMPLOYED_ANOMALY"], flagged, check_names=False)
+    # On the small data set under the feature policy the plain baseline may ship (payment
+    # ratios only, tuned model not better beyond the noise); the tuned model's engineered
+    # features are checked when it is the one shipped.
+    groups = trained_model.pipeline.steps[0][1].groups
+    if groups == ("payment",):
+        assert "EXT_SOURCE_MEAN" not in values and "DAYS_EMPLOYED_ANOMALY" not in values
+    else:
+        assert values.loc[10, "EXT_SOURCE_MEAN"] == pytest.approx(
+            awkward_rows.loc[10, "EXT_SOURCE_2"])
+        assert values.loc[11, "DAYS_EMPLOYED_ANOMALY"] == 1.0
+        flagged = (awkward_rows["DAYS_EMPLOYED"] == DAYS_EMPLOYED_ANOMALY).astype("float64")
+        pd.testing.assert_series_equal(values["DAYS_EMPLOYED_ANOMALY"], flagged,
+                                       check_names=False)
     assert pd.isna(values.loc[12, "NAME_INCOME_TYPE"])  # unseen level
     assert values.loc[13, "NAME_INCOME_TYPE"] == awkward_rows.loc[13, "NAME_INCOME_TYPE"]
 

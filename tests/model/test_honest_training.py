@@ -1,23 +1,20 @@
 """Honest evaluation and the final fit: what each choice saw, which rows each figure comes from.
 
 One full-mode run (Optuna with a tiny budget) on 15,000 generated rows, with recording stand-ins
-for the operating-point choice and for the feature step's fit; and one quick run with
-``exclude_protected`` on the session's small data set.
+for the operating-point choice and for the feature step's fit. (The feature policy's runs are
+in test_feature_policy.py.)
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from credit_dashboard.config import APPLICANTS_TABLE, MODEL_CARD_FILE, TRAIN_TABLE
+from credit_dashboard.config import APPLICANTS_TABLE, TRAIN_TABLE
 from credit_dashboard.model import oof
-from credit_dashboard.model.artifact import active_directory, load_model
+from credit_dashboard.model.artifact import active_directory
 from credit_dashboard.model.cost import normalised_cost
 from credit_dashboard.model.features import FeatureEngineer
 from credit_dashboard.model.training import TrainConfig, train
@@ -29,7 +26,8 @@ ROWS_15K = 15_000
 
 @pytest.fixture(scope="module")
 def run_15k(tmp_path_factory):
-    """A full-mode run on 15 k rows; records every operating-point choice and every feature fit."""
+    """A full-mode run on 15 k rows; records every operating-point choice and every feature fit
+    under the feature policy."""
     from home_credit_synth.generator import write_dataset
 
     data = tmp_path_factory.mktemp("data15k")
@@ -44,7 +42,8 @@ def run_15k(tmp_path_factory):
         return real_choose(ids, y, raw_by_option, *args, **kwargs)
 
     def recording_fit(self, X, y=None):
-        fits.append(X.index.copy())
+        if self.exclude:  # not the one fit measuring the feature policy's cost (all features)
+            fits.append(X.index.copy())
         return real_fit(self, X, y)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -75,7 +74,8 @@ def test_the_15k_run_records_its_budget_and_every_stage(run_15k):
     budget = card["time_budget"]
     assert budget["seconds"] == 900 and budget["source"] == "default"
     stages = budget["stages"]
-    assert list(stages) == ["read", "search", "comparison", "holdout", "final_fit", "reports"]
+    assert list(stages) == ["read", "search", "comparison", "holdout", "final_fit", "policy",
+                            "reports"]
     assert all(stage["wall_seconds"] > 0 for stage in stages.values())
     assert [s["deadline_seconds"] for s in stages.values()] == sorted(
         s["deadline_seconds"] for s in stages.values())
@@ -171,31 +171,3 @@ def test_nested_fold_scores_never_choose_on_the_fold_they_score():
         assert not set(ids_seen) & set(ids[fold_of == k])
         assert set(ids_seen) == set(ids[fold_of != k])
     assert not np.isnan(result["probability"]).any()
-
-
-@pytest.fixture(scope="module")
-def protected_run(small_data_dir: Path, tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("no_gender")
-    train(TrainConfig(train_path=small_data_dir / TRAIN_TABLE,
-                      applicants_path=small_data_dir / APPLICANTS_TABLE, out_dir=out, folds=3,
-                      quick=True, seed=7, drift_sample_rows=300, shap_rows=200,
-                      exclude_protected=True))
-    card_path = active_directory(out) / MODEL_CARD_FILE
-    return json.loads(card_path.read_text(encoding="utf-8")) | {"_out": out}
-
-
-def test_exclude_protected_model_has_no_gender_input(protected_run, small_data_dir):
-    card = protected_run
-    model = load_model(card["_out"]).model
-    assert "CODE_GENDER" not in model.input_columns
-    assert "CODE_GENDER" not in model.explained_features
-    assert "CODE_GENDER" not in card["input_schema"]["columns"]
-    assert card["protected"]["exclude_protected"] is True
-    assert card["protected"]["excluded_features"] == ["CODE_GENDER"]
-    # Rows without the column score the same as with it.
-    applicants = pd.read_parquet(small_data_dir / APPLICANTS_TABLE).iloc[:20]
-    np.testing.assert_allclose(model.default_probability(applicants.drop(columns="CODE_GENDER")),
-                               model.default_probability(applicants))
-    # The fairness figures are still computed on the gender groups.
-    groups = {g["group"] for g in card["fairness"]["attributes"]["CODE_GENDER"]["groups"]}
-    assert {"F", "M"} <= groups

@@ -80,7 +80,10 @@ def test_cv_table_reports_the_options_and_the_baseline_on_the_same_rows(card):
 
 def test_calibration_is_reported_and_sound(card):
     calibration = card["calibration"]
-    assert "platt" in calibration["method"]
+    # The tuned model is Platt-calibrated; a shipped baseline keeps its raw probabilities (on the
+    # small data set under the feature policy, the tuned model may not beat it beyond the noise).
+    shipped_baseline = card["chosen"]["model"] == "baseline"
+    assert ("none" if shipped_baseline else "platt") in calibration["method"]
     assert 0 < calibration["brier_oof"] < 0.25 and 0 < calibration["brier_holdout"] < 0.25
     # Platt scaling fitted on other folds need not lower the Brier score of a model that is
     # already nearly calibrated, but must not make it measurably worse.
@@ -115,9 +118,10 @@ def test_threshold_is_chosen_on_out_of_sample_rows_never_on_the_rows_that_judge_
     # probabilities, never the held-out rows' own optimum (which is one of the held-out rows'
     # probabilities, and would only be picked if the choice had seen them) ...
     candidate = card["candidate"]
+    shipped_figures = card["baseline" if card["chosen"]["model"] == "baseline" else "candidate"]
     own = optimal_threshold(held_out[TARGET_COLUMN], held_out["default_probability"])
-    assert candidate["threshold"] != pytest.approx(own.threshold, rel=1e-9)
-    assert candidate["normalised_cost"] >= own.normalised_cost
+    assert shipped_figures["threshold"] != pytest.approx(own.threshold, rel=1e-9)
+    assert shipped_figures["normalised_cost"] >= own.normalised_cost
     # ... and each cross-validation fold is scored at a threshold chosen on the other folds'
     # rows: 1/11 where the rule kept it, else a searched threshold of its own (different rows
     # for every fold: one choice made on all development rows would repeat one threshold).

@@ -4,7 +4,8 @@ data dir of links to the session's tables.
 
 Why versions are made this way: training one takes tens of seconds; the page only reads each
 version's card and held-out table, so a version with a chosen held-out table (a subset of the
-clients, noisier probabilities, another threshold, ``exclude_protected``) tests every figure the
+clients, noisier probabilities, another threshold, a card from before the feature policy) tests
+every figure the
 page computes, with results the test recomputes independently.
 """
 
@@ -26,16 +27,18 @@ from credit_dashboard.storage.schema import ID_COLUMN
 HOLDOUT = "holdout_predictions"
 
 
-def add_version(artifacts: Path, *, holdout: pd.DataFrame | None, exclude_protected: bool = False,
+def add_version(artifacts: Path, *, holdout: pd.DataFrame | None, before_policy: bool = False,
                 threshold: float | None = None) -> str:
     """Store (not activate) a version of the active model with ``holdout`` as its held-out table
-    (None: no held-out table), its card saying ``exclude_protected`` and, when given, held-out
-    figures at ``threshold``."""
+    (None: no held-out table), its card written as before the feature policy when
+    ``before_policy`` (no ``feature_policy``, the old ``protected`` section of
+    ``--exclude-protected``) and, when given, held-out figures at ``threshold``."""
     active = load_model(artifacts)
     card = {k: v for k, v in active.card.items()
             if k not in ("artifact_sha256", "model_version", "tables")}
-    card["protected"] = {**card.get("protected", {}), "exclude_protected": exclude_protected,
-                         "excluded_features": ["CODE_GENDER"] if exclude_protected else []}
+    if before_policy:
+        card.pop("feature_policy", None)
+        card["protected"] = {"exclude_protected": True, "excluded_features": ["CODE_GENDER"]}
     if threshold is not None:
         card["fairness"] = {**card["fairness"], "threshold": threshold}
     tables = {name: active.table(name) for name in active.table_names if name != HOLDOUT}
@@ -57,10 +60,11 @@ def noisier(holdout: pd.DataFrame, seed: int, keep: float = 1.0) -> pd.DataFrame
 @dataclass(frozen=True)
 class PageVersions:
     settings: Settings
-    #: The trained version (active, CODE_GENDER used, every held-out client).
+    #: The trained version (active, under the packaged feature policy, every held-out client).
     trained: str
-    #: CODE_GENDER excluded, 70 % of the held-out clients, other probabilities and threshold.
-    without_gender: str
+    #: A card from before the feature policy (``--exclude-protected``), 70 % of the held-out
+    #: clients, other probabilities and threshold.
+    older: str
 
     @property
     def artifacts(self) -> Path:
@@ -92,7 +96,7 @@ def page_versions(tmp_path: Path, small_data_dir: Path, small_artifacts_dir: Pat
     trained = load_model(settings.artifacts_dir)
     without = add_version(settings.artifacts_dir,
                           holdout=noisier(trained.table(HOLDOUT), seed=3, keep=0.7),
-                          exclude_protected=True, threshold=0.12)
+                          before_policy=True, threshold=0.12)
     return PageVersions(settings, trained.version, without)
 
 

@@ -1,5 +1,6 @@
-"""The baseline, fairness and protected-attribute panels' figures: read from the card as the
-training wrote them, checked against a direct computation where the page computes anything."""
+"""The baseline and fairness panels' figures and activation: read from the card as the training
+wrote them, checked against a direct computation where the page computes anything. (The feature
+policy panel: test_feature_policy_panel.py.)"""
 
 from __future__ import annotations
 
@@ -21,10 +22,7 @@ from credit_dashboard.model.versions import read_active
 from credit_dashboard.services import activation
 from credit_dashboard.services.baseline_view import baseline_view
 from credit_dashboard.services.fairness_view import fairness_view
-from credit_dashboard.services.protected_view import protected_cost
 from credit_dashboard.storage.schema import ID_COLUMN
-
-from .conftest import common_ids
 
 
 @pytest.fixture(scope="module")
@@ -93,49 +91,26 @@ def test_age_bands_youngest_first_and_words_in_french(card) -> None:
     assert fairness_view({k: v for k, v in card.items() if k != "fairness"}) is None
 
 
-def test_cost_of_excluding_gender_on_common_rows(page_versions) -> None:
-    v = page_versions
-    cost = protected_cost(v.artifacts)
-    assert (cost.included, cost.excluded) == (v.trained, v.without_gender)
-    a, b = v.holdout(v.trained), v.holdout(v.without_gender)
-    ids = common_ids(a, b)
-    assert cost.comparison.common_rows == len(ids) > 0
-
-    def auc(table: pd.DataFrame) -> float:
-        rows = table.set_index(ID_COLUMN).loc[ids]
-        return roc_auc_score(rows["TARGET"], rows["default_probability"])
-
-    assert cost.auc_change == pytest.approx(auc(b) - auc(a), abs=1e-12)
-    with_it, without = cost.comparison.figures
-    assert cost.cost_change == pytest.approx(without.normalised_cost - with_it.normalised_cost)
-
-
-def test_without_an_excluded_version_the_page_says_how_to_train_it(single_version) -> None:
-    cost = protected_cost(single_version.artifacts_dir)
-    assert cost.comparison is None and cost.missing == "excluded"
-    assert cost.auc_change is None and cost.cost_change is None
-
-
 def test_activation_checks_writes_the_pointer_and_logs_one_line(page_versions, caplog) -> None:
     v = page_versions
     tables = [v.settings.applicants_path, v.settings.train_path]
     with caplog.at_level(logging.INFO, logger="credit_dashboard.services.activation"):
-        previous = activation.activate(v.artifacts, tables, v.without_gender, actor="tester")
-    assert previous == v.trained and read_active(v.artifacts) == v.without_gender
+        previous = activation.activate(v.artifacts, tables, v.older, actor="tester")
+    assert previous == v.trained and read_active(v.artifacts) == v.older
     lines = [r.getMessage() for r in caplog.records if r.name.endswith("activation")]
-    assert len(lines) == 1 and "tester" in lines[0] and v.without_gender in lines[0]
+    assert len(lines) == 1 and "tester" in lines[0] and v.older in lines[0]
     pointer = json.loads((v.artifacts / "active.json").read_text())
     assert pointer["previous"] == v.trained
 
 
 def test_a_broken_version_is_refused_and_the_pointer_kept(page_versions) -> None:
     v = page_versions
-    card_path = v.artifacts / "versions" / v.without_gender / MODEL_CARD_FILE
+    card_path = v.artifacts / "versions" / v.older / MODEL_CARD_FILE
     card = json.loads(card_path.read_text())
     card["input_schema"]["columns"].append("NOT_A_KAGGLE_COLUMN")
     card_path.write_text(json.dumps(card))
     before = (v.artifacts / "active.json").read_bytes()
     with pytest.raises(ArtifactError, match="NOT_A_KAGGLE_COLUMN"):
-        activation.activate(v.artifacts, [v.settings.applicants_path], v.without_gender, "x")
+        activation.activate(v.artifacts, [v.settings.applicants_path], v.older, "x")
     assert (v.artifacts / "active.json").read_bytes() == before
     assert np.isfinite(load_model(v.artifacts).card["holdout"]["roc_auc"])

@@ -42,7 +42,7 @@ def test_advisors_are_refused_analysts_read_admins_may_activate(clients) -> None
     status, admin = _page(clients["admin"], deps)
     assert status == 200 and activation.BUTTON in admin and activation.CONFIRM in admin
     for panel in ("Shipped model against the plain baseline", "Fairness by gender and age",
-                  "What excluding protected attributes costs", "Model versions"):
+                  "Feature policy", "Model versions"):
         assert panel in admin and panel in analyst, panel
 
 
@@ -51,12 +51,12 @@ def test_the_comparison_callback_answers_analysts(clients, page_versions) -> Non
     deps = _deps(clients["analyst"])
     body = dash_body(f"{versions.RESULT}.children",
                      {f"{versions.FIRST}.value": v.trained,
-                      f"{versions.SECOND}.value": v.without_gender},
+                      f"{versions.SECOND}.value": v.older},
                      f"{versions.FIRST}.value", deps)
     response = clients["analyst"].post("/_dash-update-component", json=body)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    common = len(v.holdout(v.without_gender))
+    common = len(v.holdout(v.older))
     assert f"Compared on the {common:,} held-out clients" in text
     assert "model-versions-roc" in text
     body["inputs"][1]["value"] = v.trained
@@ -71,10 +71,10 @@ def test_a_forged_activation_is_refused_and_moves_nothing(clients, page_versions
     before = (v.artifacts / "active.json").read_bytes()
     ask = dash_body(f"{activation.CONFIRM}.displayed",
                     {f"{activation.BUTTON}.n_clicks": 1,
-                     f"{activation.CHOICE}.value": v.without_gender},
+                     f"{activation.CHOICE}.value": v.older},
                     f"{activation.BUTTON}.n_clicks", deps)
     for role in ("advisor", "analyst"):
-        for body in (ask, _activate_body(deps, v.without_gender)):
+        for body in (ask, _activate_body(deps, v.older)):
             response = clients[role].post("/_dash-update-component", json=body)
             assert response.status_code == 403, (role, body["output"])
             assert "error" in response.get_json()
@@ -82,7 +82,7 @@ def test_a_forged_activation_is_refused_and_moves_nothing(clients, page_versions
     asked = clients["admin"].post("/_dash-update-component", json=ask)
     assert asked.status_code == 200
     dialog = asked.get_json()["response"][activation.CONFIRM]
-    assert dialog["displayed"] is True and v.without_gender in dialog["message"]
+    assert dialog["displayed"] is True and v.older in dialog["message"]
 
 
 def test_an_admin_activates_through_the_callback(clients, page_versions, caplog) -> None:
@@ -90,10 +90,10 @@ def test_an_admin_activates_through_the_callback(clients, page_versions, caplog)
     caplog.set_level(logging.INFO, logger="credit_dashboard.services.activation")
     deps = _deps(clients["admin"])
     response = clients["admin"].post("/_dash-update-component",
-                                     json=_activate_body(deps, v.without_gender))
+                                     json=_activate_body(deps, v.older))
     assert response.status_code == 200
     assert "every worker switches within 5 s" in response.get_data(as_text=True)
-    assert read_active(v.artifacts) == v.without_gender
+    assert read_active(v.artifacts) == v.older
     pointer = json.loads((v.artifacts / "active.json").read_text())
     assert pointer["previous"] == v.trained
     logged = [r.getMessage() for r in caplog.records if "activated by admin" in r.getMessage()]
@@ -107,8 +107,8 @@ def test_an_admin_cannot_activate_a_broken_or_made_up_version(clients, page_vers
     v = page_versions
     deps = _deps(clients["admin"])
     before = (v.artifacts / "active.json").read_bytes()
-    (v.artifacts / "versions" / v.without_gender / "model.joblib").write_bytes(b"tampered")
-    for version in (v.without_gender, "../../etc/passwd"):
+    (v.artifacts / "versions" / v.older / "model.joblib").write_bytes(b"tampered")
+    for version in (v.older, "../../etc/passwd"):
         response = clients["admin"].post("/_dash-update-component",
                                          json=_activate_body(deps, version))
         assert response.status_code == 200

@@ -27,14 +27,14 @@ def direct(table: pd.DataFrame, ids: np.ndarray, threshold: float) -> dict[str, 
 
 def test_figures_equal_a_direct_computation_on_the_common_ids(page_versions) -> None:
     v = page_versions
-    comparison = versions_view.compare(v.artifacts, v.trained, v.without_gender)
+    comparison = versions_view.compare(v.artifacts, v.trained, v.older)
     assert comparison.problem is None
-    a, b = v.holdout(v.trained), v.holdout(v.without_gender)
+    a, b = v.holdout(v.trained), v.holdout(v.older)
     ids = common_ids(a, b)
     assert comparison.common_rows == len(ids) == len(b) < len(a)  # 70 % of the clients shared
     assert (comparison.first_rows, comparison.second_rows) == (len(a), len(b))
     thresholds = {v.trained: load_model(v.artifacts).card["fairness"]["threshold"],
-                  v.without_gender: 0.12}
+                  v.older: 0.12}
     assert len(comparison.figures) == 2
     for figures, table in zip(comparison.figures, (a, b), strict=True):
         expected = direct(table, ids, thresholds[figures.version])
@@ -44,7 +44,8 @@ def test_figures_equal_a_direct_computation_on_the_common_ids(page_versions) -> 
         assert figures.refusal_rate == pytest.approx(expected["refusal_rate"], abs=1e-12)
         assert figures.fpr[0] == 0 and figures.tpr[-1] == 1 and len(figures.fpr) <= 300
     assert comparison.figures[0].roc_auc != comparison.figures[1].roc_auc  # really two models
-    assert [f.exclude_protected for f in comparison.figures] == [False, True]
+    policy = load_model(v.artifacts).card["feature_policy"]["sha256"]
+    assert [f.policy_sha256 for f in comparison.figures] == [policy, None]
 
 
 def test_on_all_its_clients_a_version_scores_what_its_card_says(page_versions) -> None:
@@ -91,12 +92,16 @@ def test_labels_that_disagree_are_refused(page_versions) -> None:
         versions_view.LABELS_DIFFER
 
 
-def test_the_list_is_newest_first_with_the_active_one_and_the_protected_choice(
+def test_the_list_is_newest_first_with_the_active_one_and_the_feature_policy(
     page_versions,
 ) -> None:
     v = page_versions
     stored = versions_view.versions(v.artifacts)
-    assert [s.version for s in stored] == [v.without_gender, v.trained]
-    assert [(s.active, s.exclude_protected) for s in stored] == [(False, True), (True, False)]
-    assert versions_view.default_pair(stored) == (v.trained, v.without_gender)
+    assert [s.version for s in stored] == [v.older, v.trained]
+    policy = load_model(v.artifacts).card["feature_policy"]["sha256"]
+    assert [(s.active, s.policy_sha256) for s in stored] == [(False, None), (True, policy)]
+    # The older card is still read: it said it was trained without CODE_GENDER.
+    assert [s.exclude_protected for s in stored] == [True, None]
+    assert stored[1].feature_policy["fairness_only"] == ["CODE_GENDER", "DAYS_BIRTH"]
+    assert versions_view.default_pair(stored) == (v.trained, v.older)
     assert versions_view.default_pair([]) == (None, None)

@@ -112,8 +112,9 @@ def build_pipeline(
 ) -> Pipeline:
     """Unfitted imbalanced-learn pipeline: features -> [resampling] -> [encoder] -> classifier.
 
-    ``groups`` are the engineered feature groups; ``exclude`` raw columns the model must not read
-    (``CODE_GENDER`` with ``--exclude-protected``).
+    ``groups`` are the engineered feature groups; ``exclude`` the raw columns and engineered
+    features the model must not use (the feature policy's excluded and fairness-only ones; see
+    ``FeatureEngineer.fit``).
     """
     if imbalance not in IMBALANCE_STRATEGIES + ("none",):
         raise ValueError(f"unknown imbalance strategy {imbalance!r}")

@@ -134,14 +134,27 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEngineer:
         """Learn the input columns, category levels, external-score weights and which columns
-        carry no information. Columns in ``exclude`` are neither read nor required."""
+        carry no information.
+
+        ``exclude`` names raw columns and engineered features the model must not use (the
+        feature policy's forbidden ones): an excluded engineered feature is not produced, an
+        excluded raw column is neither read nor required, unless a kept engineered feature is
+        computed from it (one the policy *justifies*): then it is read for that computation only
+        (``hidden_inputs_``) and never becomes a feature itself."""
         if not isinstance(X, pd.DataFrame):
             raise TypeError("FeatureEngineer expects a pandas DataFrame of raw Kaggle rows")
         check_groups(tuple(self.groups))
         self.__dict__.pop("_dtype_cache", None)  # level caches of an earlier fit
         self.__dict__.pop("_index_cache", None)
         excluded = set(self.exclude) | _NOT_FEATURES
-        self.input_columns_ = [c for c in X.columns if c not in excluded]
+        self.engineered_ = [name for g in self.groups for name in FEATURE_GROUPS[g]
+                            if name not in excluded]
+        needed = {source for name in self.engineered_ for source in FEATURE_SOURCES.get(name, ())}
+        self.hidden_inputs_ = [c for c in X.columns if c in excluded and c in needed
+                               and c not in _NOT_FEATURES
+                               and pd.api.types.is_numeric_dtype(X[c])]
+        self.input_columns_ = [c for c in X.columns
+                               if c not in excluded or c in self.hidden_inputs_]
         text = [c for c in self.input_columns_ if not pd.api.types.is_numeric_dtype(X[c])]
         self.categorical_levels_ = {}
         for column in text:
@@ -151,7 +164,6 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
             ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             self.categorical_levels_[column] = [str(level) for level, _ in ordered]
         self.numeric_inputs_ = [c for c in self.input_columns_ if c not in self.categorical_levels_]
-        self.engineered_ = [name for g in self.groups for name in FEATURE_GROUPS[g]]
         self.engineering_inputs_ = sorted(
             {c for g in self.groups for c in GROUP_INPUTS[g]} & set(self.numeric_inputs_)
             | ({"DAYS_EMPLOYED"} & set(self.numeric_inputs_))
@@ -161,7 +173,8 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
             and set(EXT_SOURCES) <= set(self.numeric_inputs_) else {}
         )
 
-        full = self._build(X, list(self.numeric_inputs_) + self.engineered_, text)
+        numeric_features = [c for c in self.numeric_inputs_ if c not in self.hidden_inputs_]
+        full = self._build(X, numeric_features + self.engineered_, text)
         self.dropped_columns_ = self._learn_drops(full)
         for column, reason in self.dropped_columns_.items():
             logger.debug("dropping %s: %s", column, reason)
@@ -182,6 +195,8 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
                 engineered_=[name for g in groups for name in FEATURE_GROUPS[g]],
                 engineering_inputs_=sorted({c for g in groups for c in GROUP_INPUTS[g]} & numeric),
             )
+        if "feature_names_out_" in state:  # fitted before the feature policy
+            state.setdefault("hidden_inputs_", [])
         self.__dict__.update(state)
 
     def _learn_drops(self, frame: pd.DataFrame) -> dict[str, str]:

@@ -138,14 +138,34 @@ def _elapsed(started: float) -> str:
     return f"{time.perf_counter() - started:.0f} s"
 
 
-def _lightgbm(config: object, option: str, params: dict, trees: int) -> object:
+def _lightgbm(config: object, option: str, params: dict, trees: int,
+              exclude: tuple[str, ...] | None = None) -> object:
+    """The tuned recipe's pipeline; ``exclude`` defaults to what the feature policy forbids."""
     return build_pipeline(CHOSEN, option, seed=config.seed, n_jobs=config.n_jobs,
                           params={**params, "n_estimators": trees}, groups=DEFAULT_GROUPS,
-                          exclude=config.excluded)
+                          exclude=config.forbidden_inputs if exclude is None else exclude)
 
 
-def _baseline(config: object) -> object:
-    return build_baseline(seed=config.seed, n_jobs=config.n_jobs, exclude=config.excluded)
+def _baseline(config: object, exclude: tuple[str, ...] | None = None) -> object:
+    return build_baseline(seed=config.seed, n_jobs=config.n_jobs,
+                          exclude=config.forbidden_inputs if exclude is None else exclude)
+
+
+def without_policy_holdout(config: object, evaluation: Evaluation, X_dev: pd.DataFrame,
+                           y_dev: pd.Series, X_hold: pd.DataFrame) -> np.ndarray:
+    """The shipped recipe (same model, settings, trees, imbalance option and columns: with or
+    without the records) fitted on the development rows with *every* feature, as the default
+    model was before the feature policy, and its raw default probabilities on the held-out rows:
+    what the policy's cost is measured against. One fit, no search."""
+    if evaluation.ship == CHOSEN:
+        pipeline = _lightgbm(config, evaluation.point.option, evaluation.params,
+                             evaluation.evaluation_trees, exclude=())
+        columns = () if evaluation.shipped_uses_records else evaluation.record_columns
+    else:
+        pipeline = _baseline(config, exclude=())
+        columns = evaluation.record_columns
+    pipeline.fit(application_only(X_dev, columns), y_dev)
+    return pipeline.predict_proba(application_only(X_hold, columns))[:, 1]
 
 
 def application_only(X: pd.DataFrame, record_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -180,7 +200,8 @@ def _settings(config: object, X_dev: pd.DataFrame, y_dev: pd.Series, folds: int,
                 config.budget, seconds, inner, len(X_tune), _elapsed(started))
     tuning = tune_lightgbm(X_tune, y_tune, imbalance="none", budget=config.budget,
                            seconds=seconds, seed=config.seed, n_jobs=config.n_jobs,
-                           folds=inner, exclude=config.excluded, started=started)
+                           folds=inner, exclude=config.forbidden_inputs,
+                           started=started)
     # The search ran on fewer rows; the learning rate follows the rule for the folds' size.
     params = {k: v for k, v in tuning.best_params.items() if k != "n_estimators"}
     params["learning_rate"] = regularised_params(fold_rows, rate)["learning_rate"]

@@ -19,7 +19,11 @@
    only, then the tuned model against the baseline. The shipped recipe is refitted on *all*
    labelled rows (calibration and threshold from the out-of-sample predictions of all of them;
    the threshold stays 1/11 unless the evidence for another is clear), explained, audited;
-6. model + card + drift report + out-of-fold tables written atomically.
+6. the feature policy (``feature_policy``): every pipeline above leaves out the features it
+   forbids, the shipped model is checked against it (a forbidden input stops the run before
+   anything is written), and what it costs is measured (``policy_cost``: the shipped recipe
+   once more without it, same development and held-out rows; the proxy check);
+7. model + card + drift report + out-of-fold tables written atomically.
 
 The whole run shares one wall-clock budget (``time_budget``: 900 s full, 180 s quick); the card's
 ``time_budget`` section records it and each stage's wall and CPU seconds.
@@ -33,6 +37,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +49,13 @@ from credit_dashboard.config import MODEL_CARD_FILE, MODEL_FILE
 from credit_dashboard.model.artifact import ensure_writable, write_artifacts
 from credit_dashboard.model.drift import compute_drift
 from credit_dashboard.model.estimator import CreditRiskModel
+from credit_dashboard.model.feature_policy import (
+    FeaturePolicy,
+    check_fitted_features,
+    load_policy,
+)
 from credit_dashboard.model.params import folds_for
+from credit_dashboard.model.policy_cost import policy_cost, proxy_check
 from credit_dashboard.model.recipes import Evaluation, evaluate_recipes, fit_final
 from credit_dashboard.model.record_features import attach, is_record_feature
 from credit_dashboard.model.records_input import load_records
@@ -56,12 +67,6 @@ from credit_dashboard.storage.loading import read_table
 from credit_dashboard.storage.schema import ID_COLUMN, TARGET_COLUMN
 
 logger = logging.getLogger(__name__)
-
-#: What ``--exclude-protected`` leaves out of the model's inputs. Only the legally protected
-#: attribute itself: age is kept (credit law allows it in a scored system, and it is audited by
-#: age band), family status is kept (not protected here, and only weakly tied to gender).
-PROTECTED_FEATURES = ("CODE_GENDER",)
-
 
 class TrainingInputError(ValueError):
     """The tables are readable but cannot train a model (e.g. a single class); names the file."""
@@ -78,7 +83,9 @@ class TrainConfig:
       (full mode; quick mode does no search). Defaults: 40 trials, the time the budget gives.
     - ``tune_rows``: stratified subsample of the development rows the search runs on (default
       60,000); every other step uses all rows.
-    - ``exclude_protected``: train without ``PROTECTED_FEATURES``.
+    - ``feature_policy``: the policy file (``feature_policy``) saying which features the model
+      may use; ``None`` = the packaged ``feature_policy.toml``. Its forbidden features are never
+      model inputs, and the fitted model is checked against it before anything is written.
     - ``credit_records`` / ``use_credit_records``: a folder of Kaggle's credit-record files to
       train with; ``None`` = the store beside the training table when it holds tables.
       ``use_credit_records=False`` trains on the application table alone (``records_input``).
@@ -99,7 +106,7 @@ class TrainConfig:
     shap_rows: int = 2000
     n_jobs: int = 2
     mlflow: bool = False
-    exclude_protected: bool = False
+    feature_policy: Path | None = None
     #: Make the new version the one the app serves (False: store it, keep the active one).
     activate: bool = True
     credit_records: Path | None = None
@@ -116,9 +123,15 @@ class TrainConfig:
     def tune_row_cap(self) -> int:
         return self.tune_rows if self.tune_rows is not None else 60_000
 
+    @cached_property
+    def policy(self) -> FeaturePolicy:
+        """The loaded policy (read once; ``FeaturePolicyError`` names what is wrong)."""
+        return load_policy(self.feature_policy)
+
     @property
-    def excluded(self) -> tuple[str, ...]:
-        return PROTECTED_FEATURES if self.exclude_protected else ()
+    def forbidden_inputs(self) -> tuple[str, ...]:
+        """Raw columns and engineered features the model's pipelines must not use."""
+        return self.policy.model_inputs_forbidden
 
     @property
     def imbalance_options(self) -> tuple[str, ...]:
@@ -175,6 +188,9 @@ def _train(config: TrainConfig) -> TrainResult:
     ensure_writable(out_dir)
     if config.folds is not None and config.folds < 2:
         raise TrainingInputError(f"--folds must be at least 2, got {config.folds}")
+    policy = config.policy  # a wrong policy file stops the run before any work
+    logger.info("feature policy %s (sha256 %s): %d features forbidden as model inputs",
+                policy.path, policy.sha256[:12], len(policy.model_inputs_forbidden))
     logger.info("time budget %.0f s (%s)", budget.total, budget.source)
     with budget.stage("read"):
         logger.info("reading %s and %s", config.train_path, config.applicants_path)
@@ -206,6 +222,15 @@ def _train(config: TrainConfig) -> TrainResult:
     with budget.stage("final_fit"):
         final = fit_final(config, evaluation, X_all, y_all, started)
     model = final.model
+    # Whatever built it, the model that would ship must follow the policy: nothing is written
+    # otherwise.
+    check_fitted_features(policy, model.pipeline.steps[0][1], "the shipped model")
+    with budget.stage("policy"):
+        policy_section = {
+            **policy.card_section(),
+            "cost": policy_cost(config, evaluation, X_dev, y_dev, X_hold, y_hold),
+            "proxy_check": proxy_check(model.pipeline.steps[0][1], X_all, seed=config.seed),
+        }
     tracker.log("final", final.name, final.imbalance,
                 {**evaluation.shipped_holdout, "threshold": model.decision_threshold},
                 final.params, rows=len(X_all))
@@ -221,6 +246,7 @@ def _train(config: TrainConfig) -> TrainResult:
                               seed=config.seed)
         card = build_card(config, history, applicants, X_dev, X_hold, y_hold, evaluation, final,
                           importance, len(explain_rows), drift, folds, records)
+    card["feature_policy"] = policy_section
     card["training_seconds"] = round(time.perf_counter() - started, 1)
     card["time_budget"] = budget.summary()
     tables = {

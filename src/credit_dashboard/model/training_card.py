@@ -1,4 +1,8 @@
-"""The model card of a training run: every figure with the rows it comes from."""
+"""The model card of a training run: every figure with the rows it comes from.
+
+The ``feature_policy`` section (the policy followed, with its sha256, what it costs and the proxy
+check) is measured after the final fit and added by ``training``; cards written before the policy
+have a ``protected`` section instead (``--exclude-protected``), still read by ``versions``."""
 
 from __future__ import annotations
 
@@ -153,17 +157,8 @@ def build_card(config: object, history: pd.DataFrame, applicants: pd.DataFrame,
             "reliability_holdout": reliability_table(y_h, p_hold),
         },
         "fairness": fairness_section(X_hold, y_h, p_hold, evaluation_threshold(evaluation),
-                                     config.excluded),
-        "protected": {
-            "exclude_protected": bool(config.exclude_protected),
-            "excluded_features": list(config.excluded),
-            "note": ("Trained without CODE_GENDER (and nothing else): age is kept and audited by "
-                     "age band, family status is kept. The fairness figures are still computed "
-                     "on the gender groups of the held-out clients."
-                     if config.exclude_protected else
-                     "All columns used, CODE_GENDER included; `train.py --exclude-protected` "
-                     "trains without it."),
-        },
+                                     config.forbidden_inputs),
+        # The training run adds ``feature_policy`` (the policy, its cost and the proxy check).
         "global_importance": [{"feature": name, "mean_abs_shap": float(value)}
                               for name, value in importance.items()],
         "global_importance_rows": importance_rows,

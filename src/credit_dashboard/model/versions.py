@@ -179,9 +179,17 @@ class VersionInfo:
     tables: tuple[str, ...]
     #: Why the card could not be read, or None.
     problem: str | None = None
-    #: Trained without the protected features (``train.py --exclude-protected``); None when the
-    #: card predates that choice.
+    #: Cards written before the feature policy: trained without CODE_GENDER
+    #: (``--exclude-protected``, since replaced by the policy); None when the card does not say.
     exclude_protected: bool | None = None
+    #: The card's ``feature_policy`` section (the policy followed with its sha256, its cost and
+    #: the proxy check); None for a card written before the policy ("not recorded").
+    feature_policy: dict | None = None
+
+    @property
+    def policy_sha256(self) -> str | None:
+        """The sha256 of the policy file the version was trained under, or None."""
+        return (self.feature_policy or {}).get("sha256")
 
 
 def _info(directory: Path, active: str | None) -> VersionInfo:
@@ -205,7 +213,13 @@ def _info(directory: Path, active: str | None) -> VersionInfo:
         tables=tuple(sorted((card.get("tables") or {}).keys())),
         problem=problem,
         exclude_protected=(card.get("protected") or {}).get("exclude_protected"),
+        feature_policy=_policy_section(card),
     )
+
+
+def _policy_section(card: dict) -> dict | None:
+    section = card.get("feature_policy")
+    return section if isinstance(section, dict) and section.get("sha256") else None
 
 
 def list_versions(artifacts_dir: Path) -> list[VersionInfo]:

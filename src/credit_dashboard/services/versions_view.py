@@ -100,7 +100,8 @@ class VersionFigures:
     roc_auc: float
     normalised_cost: float
     refusal_rate: float
-    exclude_protected: bool | None
+    #: sha256 of the feature policy the version was trained under (None: not recorded).
+    policy_sha256: str | None
     #: The ROC curve (thinned to :data:`ROC_POINTS` points).
     fpr: np.ndarray
     tpr: np.ndarray
@@ -140,7 +141,7 @@ def score(version: str, card: dict[str, Any], y: np.ndarray, p: np.ndarray) -> V
         roc_auc=float(roc_auc_score(y, p)),
         normalised_cost=float(normalised_cost(y, p, threshold)),
         refusal_rate=float(np.mean(is_refused(p, threshold))),
-        exclude_protected=(card.get("protected") or {}).get("exclude_protected"),
+        policy_sha256=(card.get("feature_policy") or {}).get("sha256"),
         fpr=fpr, tpr=tpr,
     )
 

@@ -1,5 +1,5 @@
-"""What the model page's panels share: numbers as the page writes them, whether a version used
-CODE_GENDER, and why two versions could not be compared, in words."""
+"""What the model page's panels share: numbers as the page writes them, which feature policy a
+version followed, and why two versions could not be compared, in words."""
 
 from __future__ import annotations
 
@@ -44,10 +44,13 @@ def models_table(models: Sequence[ModelFigures], table_id: str, caption: str) ->
     return scrolling_table(table, caption)
 
 
-def protected_text(excluded: bool | None) -> str:
-    if excluded is None:
-        return _("not recorded")
-    return _("excluded") if excluded else _("used")
+#: Hex digits of a policy's sha256 shown in tables (enough to tell two policies apart).
+SHORT_SHA = 12
+
+
+def policy_text(sha256: str | None) -> str:
+    """A version's feature policy as its short sha256, or "not recorded" for older cards."""
+    return _("not recorded") if not sha256 else sha256[:SHORT_SHA]
 
 
 def problem_text(comparison: Comparison) -> str:

@@ -1,5 +1,6 @@
 """Model page (``/model``): how the model was chosen and how well it does (from the served
-version's card), against the plain baseline, by group (fairness), and the stored versions:
+version's card), against the plain baseline, the feature policy it follows and what that costs,
+by group (fairness), and the stored versions:
 compared on common held-out clients, activated by admins.
 
 Adding a panel: a module in ``components/`` and one line in :data:`PANELS`.
@@ -18,13 +19,14 @@ from credit_dashboard.web.pages.model.components import (
     cv,
     facts,
     fairness,
-    protected_cost,
+    feature_policy,
     records,
     versions,
 )
 
 #: The page's panels, top to bottom.
-PANELS = (facts, baseline, records, versions, activation, fairness, protected_cost, cv, curves)
+PANELS = (facts, baseline, records, feature_policy, versions, activation, fairness, cv,
+          curves)
 
 
 def layout(services: AppServices) -> html.Div:

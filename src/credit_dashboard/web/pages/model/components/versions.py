@@ -13,7 +13,7 @@ from credit_dashboard.model.versions import VersionInfo
 from credit_dashboard.services import versions_view
 from credit_dashboard.services.container import AppServices
 from credit_dashboard.services.versions_view import Comparison, VersionFigures
-from credit_dashboard.web.pages.model.common import number, problem_text, protected_text
+from credit_dashboard.web.pages.model.common import number, policy_text, problem_text
 from credit_dashboard.web.pages.tables import scrolling_table
 
 TABLE = "model-versions-table"
@@ -25,13 +25,14 @@ _GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 def versions_table(stored: list[VersionInfo]) -> html.Div:
     headings = [_("Version"), _("Trained at (UTC)"), _("Held-out AUC"),
-                _("Held-out cost per client"), _("Threshold"), _("CODE_GENDER"), _("Active")]
+                _("Held-out cost per client"), _("Threshold"), _("Feature policy"), _("Active")]
     rows = [
         html.Tr([
             html.Th(v.version, scope="row", className="font-monospace"),
             html.Td((v.created_at or "-").replace("T", " ").replace("+00:00", "")),
             html.Td(number(v.roc_auc)), html.Td(number(v.normalised_cost)),
-            html.Td(number(v.decision_threshold, 3)), html.Td(protected_text(v.exclude_protected)),
+            html.Td(number(v.decision_threshold, 3)),
+            html.Td(policy_text(v.policy_sha256), className="font-monospace"),
             html.Td(html.Strong(_("active")) if v.active else (v.problem or "")),
         ], className="table-active" if v.active else None)
         for v in stored
@@ -47,7 +48,7 @@ def _figures_table(figures: tuple[VersionFigures, ...]) -> html.Div:
         (_("Business cost per client"), [number(f.normalised_cost) for f in figures]),
         (_("Threshold on these clients"), [number(f.decision_threshold, 3) for f in figures]),
         (_("Refusal rate"), [format_percent(f.refusal_rate) for f in figures]),
-        (_("CODE_GENDER"), [protected_text(f.exclude_protected) for f in figures]),
+        (_("Feature policy"), [policy_text(f.policy_sha256) for f in figures]),
     ]
     table = dbc.Table(
         [html.Thead(html.Tr([html.Th(_("Measure"), scope="col")]
