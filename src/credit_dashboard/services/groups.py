@@ -20,8 +20,9 @@ French Code pénal art. 225-1), family situation: marital status, children, hous
 "situation de famille"; US Reg B), and age. Age is our decision: US Reg B lets a validated scoring
 system use age as long as older applicants are not scored down, but this lender is French, where
 age is a listed ground of discrimination (225-1) and applicants cannot act on it, so it is never a
-reason. The model still sees these columns unless it is trained with ``--exclude-protected``; the
-advisor's explanation shows them, labelled, so human oversight sees what the model used.
+reason. Under the feature policy (``model/feature_policy.toml``) the model does not read gender,
+age, family status or children; a model trained with another policy might, and the advisor's
+explanation then shows them, labelled, so human oversight sees what the model used.
 """
 
 from __future__ import annotations
