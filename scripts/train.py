@@ -91,6 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="random seed (splits, models)")
     parser.add_argument("--drift-rows", type=int, default=5000,
                         help="rows sampled from each table for the Evidently drift report")
+    parser.add_argument("--drift-columns", type=int, default=None,
+                        help="at most this many columns in the drift report, the model's most "
+                             "important first (default: $CREDIT_TRAINING_DRIFT_COLUMNS, else all)")
     parser.add_argument("--tune-rows", type=int, default=None,
                         help="development rows the search runs on (default: 60000)")
     parser.add_argument("--holdout-share", type=float, default=0.2,
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         seed=args.seed,
         drift_sample_rows=args.drift_rows,
+        **({} if args.drift_columns is None else {"drift_columns": args.drift_columns}),
         holdout_share=args.holdout_share,
         tune_rows=args.tune_rows,
         n_jobs=args.jobs,

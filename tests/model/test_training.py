@@ -189,3 +189,13 @@ def test_every_run_is_tracked(small_artifacts_dir, card):
     assert stages.count("cv") == len(card["cv"]) + compared
     assert stages.count("tune") == len(card["search"]["trials"]) == 0  # quick: no search
     assert stages.count("final") == 1
+
+
+def test_the_drift_report_compares_the_most_important_columns_first() -> None:
+    from credit_dashboard.model.training import drift_columns
+
+    columns = ["A", "B", "C", "D", "E"]
+    # Engineered names in the ranking are skipped; the table's order fills the rest.
+    assert drift_columns(columns, ["RATIO", "D", "B"], 3) == ["D", "B", "A"]
+    assert drift_columns(columns, ["D"], 0) == columns
+    assert drift_columns(columns, ["D"], 9) == columns

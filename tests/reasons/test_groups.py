@@ -92,10 +92,11 @@ def test_external_scores_collapse_to_one_group_on_a_real_client(scored_clients) 
     """The issue's example: several external-score features among one client's largest bars."""
     from credit_dashboard.services.grouped import grouped
 
-    # Every external-score feature the model has (raw scores and all their aggregates).
+    # Every external-score feature the model has: the raw scores, and their aggregates when the
+    # tuned model ships (the small test data may ship the plain baseline, which has none).
     external = {c.feature for c in scored_clients[0].contributions
                 if c.feature.startswith("EXT_SOURCE")}
-    assert {"EXT_SOURCE_3", "EXT_SOURCE_MEAN"} <= external
+    assert {"EXT_SOURCE_2", "EXT_SOURCE_3"} <= external
 
     checked = 0
     for result in scored_clients[:300]:
