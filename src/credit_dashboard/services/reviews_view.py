@@ -29,7 +29,7 @@ from credit_dashboard.services import validation, whatif
 from credit_dashboard.services.counterfactual import record_counterfactual
 from credit_dashboard.services.labels import feature_label, format_value
 from credit_dashboard.services.reasons import refusal_reasons
-from credit_dashboard.services.scoring import ClientResult, ScoringService
+from credit_dashboard.services.scoring import ClientResult, ScoringService, json_value
 from credit_dashboard.storage.schema import ID_COLUMN, is_missing, pandas_dtype
 
 #: The facts a reviewer may correct on the panel (the applicant's declared amounts and
@@ -80,15 +80,6 @@ def rescore_inputs(scoring: ScoringService, inputs: Mapping[str, object]) -> Cli
     return scoring.score_record(dict(inputs))
 
 
-def _json_value(value: object) -> object:
-    if is_missing(value):
-        return None
-    if isinstance(value, str):
-        return value
-    number = float(value)  # type: ignore[arg-type]
-    return int(number) if number.is_integer() else number
-
-
 @dataclass(frozen=True)
 class Rescored:
     """Corrected data scored with the served model."""
@@ -118,9 +109,9 @@ def rescore_corrected(
         frame = validation.validate_record({**application, **corrected})
     except validation.RecordValidationError as exc:
         raise ReviewInputError({e.field: e.problem for e in exc.errors}) from exc
-    row = {k: _json_value(v) for k, v in frame.iloc[0].items()}
+    row = {k: json_value(v) for k, v in frame.iloc[0].items()}
     records = {k: v for k, v in inputs.items() if is_record_feature(k)}
-    changed = {k: row[k] for k in corrected if row.get(k) != _json_value(inputs.get(k))}
+    changed = {k: row[k] for k in corrected if row.get(k) != json_value(inputs.get(k))}
     return Rescored(changed, scoring.score_record({**row, **records}))
 
 
@@ -149,7 +140,7 @@ def rescore_edits(
     check = whatif.apply_edits(original, edits)
     if not check.ok or check.row is None:
         return PanelRescore(check.errors, {}, None)
-    corrected = {c: _json_value(check.row[c].iloc[0]) for c in check.changed}
+    corrected = {c: json_value(check.row[c].iloc[0]) for c in check.changed}
     return PanelRescore({}, corrected, scoring.score_record(check.row))
 
 

@@ -97,6 +97,19 @@ def _client_values(values: pd.DataFrame, raw: pd.DataFrame) -> dict[str, object]
     return {name: raw_row.get(name, value) for name, value in merged.items()}
 
 
+def json_value(value: object) -> object:
+    """One cell of a row as a JSON-safe value: None when missing, a Python int or float for a
+    number, the text of a level. The decision log stores rows this way (``model_input``, a
+    reviewer's corrections), so a stored row scores exactly as the frame it came from."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool | np.bool_ | int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return str(value)
+
+
 class MoreClients(Protocol):
     """Clients held elsewhere (the stored batches, refreshed while the app runs)."""
 
@@ -222,19 +235,9 @@ class ScoringService:
         without ``TARGET``; a missing value is None, a number a Python int or float, a level text.
         """
         row = self.applicant_row(client_id)
-        values: dict[str, object] = {}
-        for column, value in zip(row.columns, row.to_numpy(dtype=object)[0], strict=True):
-            if column == TARGET_COLUMN:
-                continue
-            if is_missing(value):
-                values[column] = None
-            elif isinstance(value, bool | np.bool_ | int | np.integer):
-                values[column] = int(value)
-            elif isinstance(value, float | np.floating):
-                values[column] = float(value)
-            else:
-                values[column] = str(value)
-        return values
+        return {column: json_value(value)
+                for column, value in zip(row.columns, row.to_numpy(dtype=object)[0], strict=True)
+                if column != TARGET_COLUMN}
 
     def _raw_row(self, key: int) -> pd.DataFrame:
         try:
